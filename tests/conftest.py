@@ -1,0 +1,65 @@
+"""Shared test fixtures: the ../shared data folder and a loopback HTTP mirror over it.
+
+Tests never reach the internet. Data that is not ours to commit is read from
+``../shared`` (override with MIRLENS_SHARED). Where it is missing, a test fails in CI
+(CI=true) and skips with the reason elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("MIRLENS_SHARED", REPO.parent / "shared")).resolve()
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def shared_path(rel: str) -> Path:
+    """Path of a file or folder under ../shared, or skip (fail in CI) when missing."""
+    path = SHARED / rel
+    if not path.exists():
+        msg = f"shared data missing: {path} (set MIRLENS_SHARED or put ../shared beside the repo)"
+        if IN_CI:
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    return shared_path(".")
+
+
+@pytest.fixture(scope="session")
+def mirror_dir() -> Path:
+    return shared_path("mirror")
+
+
+@pytest.fixture(scope="session")
+def mirror_url(mirror_dir: Path) -> Iterator[str]:
+    """Base URL of a real HTTP server on 127.0.0.1 serving ../shared/mirror."""
+    proc = subprocess.Popen(
+        [sys.executable, str(mirror_dir / "serve.py"), "--port", "0", "--quiet"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = proc.stdout.readline() if proc.stdout else ""
+        if "http://127.0.0.1:" not in line:
+            pytest.fail(f"mirror server did not start: {line!r}")
+        yield line.rsplit(" ", 1)[-1].strip().rstrip("/")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def mirbase_dir(mirror_dir: Path) -> Path:
+    """The miRBase 22.1 download folder as laid out in the mirror."""
+    return mirror_dir / "mirbase.org" / "download_version_files" / "22.1"
