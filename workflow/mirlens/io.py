@@ -1,0 +1,91 @@
+"""Deterministic table and file I/O shared by every stage.
+
+Every result table is UTF-8 TSV with a header, LF line ends, rows sorted by the caller,
+lists joined by ';' and floats written with a fixed format, so that the same inputs give
+byte-identical files. Files are written to a temporary name and renamed, so a failed step
+never leaves a half-written file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, BinaryIO, TextIO
+
+import pandas as pd
+
+LIST_SEP = ";"
+FLOAT_FORMAT = "%.6g"
+
+
+@contextlib.contextmanager
+def atomic_open(path: str | os.PathLike, mode: str = "w", **kwargs: Any) -> Iterator[TextIO | BinaryIO]:
+    """Open a temporary file beside ``path``; rename it over ``path`` only on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    if "b" not in mode:
+        kwargs.setdefault("encoding", "utf-8")
+        kwargs.setdefault("newline", "\n")
+    try:
+        with open(tmp, mode, **kwargs) as fh:
+            yield fh
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def join_list(values: Iterable[Any]) -> str:
+    """Join list values with ';' (the table contract for list columns)."""
+    return LIST_SEP.join(str(v) for v in values)
+
+
+def split_list(value: Any) -> list[str]:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value == "":
+        return []
+    return str(value).split(LIST_SEP)
+
+
+def write_tsv(df: pd.DataFrame, path: str | os.PathLike, float_format: str = FLOAT_FORMAT) -> None:
+    """Write ``df`` as a deterministic TSV (rows in the order given), atomically."""
+    with atomic_open(path) as fh:
+        df.to_csv(fh, sep="\t", index=False, lineterminator="\n", float_format=float_format)
+
+
+def read_tsv(path: str | os.PathLike, **kwargs: Any) -> pd.DataFrame:
+    """Read a result TSV keeping identifiers as strings (no 'NA' guessing)."""
+    kwargs.setdefault("dtype", str)
+    kwargs.setdefault("keep_default_na", False)
+    return pd.read_csv(path, sep="\t", **kwargs)
+
+
+def write_jsonl(records: Iterable[dict], path: str | os.PathLike) -> int:
+    n = 0
+    with atomic_open(path) as fh:
+        for rec in records:
+            fh.write(json.dumps(rec, ensure_ascii=False, sort_keys=False) + "\n")
+            n += 1
+    return n
+
+
+def read_jsonl(path: str | os.PathLike) -> Iterator[dict]:
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
+def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
