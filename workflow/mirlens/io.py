@@ -24,7 +24,9 @@ FLOAT_FORMAT = "%.6g"
 
 
 @contextlib.contextmanager
-def atomic_open(path: str | os.PathLike, mode: str = "w", **kwargs: Any) -> Iterator[TextIO | BinaryIO]:
+def atomic_open(
+    path: str | os.PathLike, mode: str = "w", **kwargs: Any
+) -> Iterator[TextIO | BinaryIO]:
     """Open a temporary file beside ``path``; rename it over ``path`` only on success."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
