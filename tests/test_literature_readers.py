@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import shutil
@@ -130,3 +131,152 @@ def test_panc_jsonl_reads_all_322_records():
     assert docs[0].year == first["year"]
     assert docs[0].pmid == first["pmid"]
     assert len({d.doc_id for d in docs}) == 322
+
+
+def by_id(path) -> dict[str, Document]:
+    return {d.doc_id: d for d in docs_of(path)}
+
+
+def test_pubmed_xml_one_document_per_article_with_ids_and_years():
+    docs = by_id(FIX / "pubmed.xml")
+    assert list(docs) == ["90000001", "90000002", "90000003"]
+    first = docs["90000001"]
+    assert first.text == (
+        "MicroRNA-21 promotes KRAS-driven tumour growth.\n"
+        "miR-21 is elevated in PDAC.\n"
+        "Loss of miR-217 de-represses KRAS; hsa-miR-155-5p was unchanged."
+    )
+    assert (first.pmid, first.doi, first.year) == ("90000001", "10.1000/fixture.1", 2021)
+    assert first.title == "MicroRNA-21 promotes KRAS-driven tumour growth."
+    # doi from ELocationID, never from the reference list; year from MedlineDate
+    second = docs["90000002"]
+    assert (second.doi, second.year) == ("10.1000/fixture.2", 2019)
+    assert second.text.endswith("let-7a and let-7b repress HMGA2 & RAS.")
+    assert docs["90000003"].text == "A title without an abstract about miR-34a."
+    assert all(d.ok and d.sha256 for d in docs.values())
+
+
+def test_jats_title_abstract_body_without_glued_words_or_translations():
+    doc = only(FIX / "jats.nxml")
+    assert doc.ok
+    assert (doc.doc_id, doc.doi, doc.pmid, doc.year) == ("PMC7000001", "10.1000/jats.1", "", 2022)
+    assert doc.title == "Exosomal miR-200c in EMT"
+    lines = doc.text.split("\n")
+    assert lines[0] == "Exosomal miR-200c in EMT"
+    assert "Exosomes carry miR-200c." in lines
+    assert "ZEB1 by miR-200c" in lines and "ZEB2" in lines
+    assert "Expression of hsa-miR-200c-3p." in lines
+    assert "Nicht" not in doc.text and "Ref one" not in doc.text
+    assert "Fixture Journal" not in doc.text
+
+
+def test_bioc_xml_and_json_passages_and_ids():
+    xml = by_id(FIX / "bioc.xml")
+    assert set(xml) == {"90000011", "PMC7000002"}
+    assert xml["90000011"].text == "miR-145 suppresses MYC.\nWe show miR-145 binds the MYC 3'UTR."
+    assert (xml["90000011"].pmid, xml["90000011"].year) == ("90000011", 2017)
+    assert (xml["PMC7000002"].doi, xml["PMC7000002"].title) == (
+        "10.1000/bioc.2",
+        "Circulating miR-122",
+    )
+    js = only(FIX / "bioc.json")
+    assert (js.doc_id, js.pmid, js.doi, js.year) == ("90000021", "90000021", "10.1000/bioc.3", 2023)
+    assert js.text.split("\n") == [
+        "miR-9 in glioma",
+        "miR-9 targets CDH1.",
+        "Also miR-9* (miR-9-3p) was seen.",
+    ]
+
+
+def test_html_visible_text_only():
+    doc = only(FIX / "page.html")
+    assert doc.ok
+    assert doc.title == "miR-155 & inflammation"
+    assert "The miR-155 level rises after LPS; hsa-miR-146a-5p too." in doc.text.split("\n")
+    assert "SOCS1" in doc.text.split("\n") and "SHIP1" in doc.text.split("\n")
+    for invisible in ("miR-999", "miR-998", "miR-997", "miR-996", "miR-995", "color: red"):
+        assert invisible not in doc.text
+
+
+def test_pdf_text_layer_is_read_with_pypdf():
+    doc = only(FIX / "paper.pdf")
+    assert doc.ok
+    assert doc.title == "miR-21 and PTEN: a fixture"
+    assert "miR-21 targets PTEN in PDAC." in doc.text
+    assert "hsa-miR-155-5p" in doc.text
+    assert doc.text.index("hsa-miR-155-5p") < doc.text.index("Page two: let-7a")
+
+
+def test_pdf_without_text_layer_and_broken_pdf_are_skipped(tmp_path):
+    import matplotlib
+
+    matplotlib.use("pdf")
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=(2, 2))
+    fig.add_artist(plt.Circle((0.5, 0.5), 0.3))
+    fig.savefig(tmp_path / "scan.pdf")
+    plt.close(fig)
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 4)
+    docs = {Path(d.path).name: d for d in docs_of(tmp_path)}
+    assert docs["scan.pdf"].status.startswith("skipped: PDF has no text layer")
+    assert docs["broken.pdf"].status.startswith("skipped:")
+    assert docs["broken.pdf"].text == ""
+
+
+def test_xml_bombs_and_external_entities_are_refused():
+    bomb, xxe = only(FIX / "bomb.xml"), only(FIX / "xxe.xml")
+    for doc in (bomb, xxe):
+        assert doc.status.startswith("skipped: unsafe XML refused"), doc.status
+        assert doc.text == ""
+    assert "root:" not in xxe.title
+
+
+def test_invalid_and_unknown_xml_and_json_are_skipped(tmp_path):
+    (tmp_path / "cut.xml").write_text("<PubmedArticleSet><PubmedArticle>", encoding="utf-8")
+    (tmp_path / "other.xml").write_text("<svg><text>miR-1</text></svg>", encoding="utf-8")
+    (tmp_path / "plain.json").write_text('{"a": 1}', encoding="utf-8")
+    (tmp_path / "bad.json").write_text("{nope", encoding="utf-8")
+    docs = {Path(d.path).name: d.status for d in docs_of(tmp_path)}
+    assert docs["cut.xml"].startswith("skipped: invalid XML")
+    assert docs["other.xml"] == "skipped: unsupported XML document type <svg>"
+    assert docs["plain.json"] == "skipped: JSON is not a BioC collection (no documents)"
+    assert docs["bad.json"].startswith("skipped: invalid JSON")
+
+
+def test_gzip_compressed_files_are_read_and_bad_gzip_skipped(tmp_path):
+    data = (FIX / "pubmed.xml").read_bytes()
+    (tmp_path / "set.xml.gz").write_bytes(gzip.compress(data))
+    (tmp_path / "bad.txt.gz").write_bytes(b"not gzip at all")
+    docs = docs_of(tmp_path)
+    assert docs[0].status.startswith("skipped: cannot read file")
+    assert [d.doc_id for d in docs[1:]] == [d.doc_id for d in docs_of(FIX / "pubmed.xml")]
+    assert [d.text for d in docs[1:]] == [d.text for d in docs_of(FIX / "pubmed.xml")]
+
+
+def test_unreadable_file_is_skipped_with_reason(tmp_path):
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("root can read files without permission")
+    path = tmp_path / "locked.txt"
+    path.write_text("miR-21", encoding="utf-8")
+    path.chmod(0)
+    assert only(path).status.startswith("skipped: cannot read file")
+
+
+def test_every_fixture_yields_and_one_bad_file_never_stops_the_rest():
+    docs = docs_of(FIX)
+    names = {Path(d.path).name for d in docs if d.ok}
+    assert names >= {
+        "bioc.json",
+        "bioc.xml",
+        "jats.nxml",
+        "note.md",
+        "page.html",
+        "paper.pdf",
+        "plain.txt",
+        "pubmed.xml",
+        "records.jsonl",
+    }
+    assert {Path(d.path).name for d in docs if not d.ok} == {"bomb.xml", "xxe.xml", "records.jsonl"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import logging
 import os
@@ -235,6 +236,317 @@ def record_document(rec: dict, path: str, lineno: int | None = None) -> Document
     return doc
 
 
+def read_pdf(data: bytes, path: str) -> Iterator[Document]:
+    """The PDF's text layer, page by page (no OCR: a scanned PDF is skipped)."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise SkipDocument("encrypted PDF (password needed)")
+        pages = list(reader.pages)
+    except PdfReadError as exc:
+        raise SkipDocument(f"invalid PDF: {exc}") from exc
+    texts = []
+    for number, page in enumerate(pages, start=1):
+        try:
+            texts.append(page.extract_text() or "")
+        except Exception as exc:  # one broken page should not lose the others
+            log.warning("%s: page %d unreadable: %s", path, number, exc)
+    text = "\n".join(t for t in texts if t.strip())
+    if not text.strip():
+        raise SkipDocument("PDF has no text layer (scanned image? OCR is not done)")
+    meta_title = ""
+    try:
+        meta_title = _squash((reader.metadata or {}).get("/Title") or "")
+    except Exception:  # broken metadata is not worth losing the text for
+        pass
+    yield make_document(text, source="file", path=path, title=meta_title or first_line(text))
+
+
+# Elements after which browsers break the line; inline ones (b, i, sup, a) join their text.
+HTML_BLOCKS = (
+    "address article aside blockquote br dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 "
+    "h6 header hr li main nav ol p pre section table td th tr ul caption"
+).split()
+HTML_INVISIBLE = ["script", "style", "noscript", "template", "head", "svg", "iframe", "object"]
+
+
+def read_html(data: bytes, path: str) -> Iterator[Document]:
+    """Visible text only: no script, style, head or hidden elements."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(decode_text(data), "lxml")
+    title = _squash(soup.title.get_text()) if soup.title else ""
+    for tag in soup(HTML_INVISIBLE):
+        tag.decompose()
+    for tag in soup.find_all(attrs={"hidden": True}):
+        tag.decompose()
+    for tag in soup.find_all(HTML_BLOCKS):
+        tag.insert_after("\n")
+    lines = (" ".join(line.split()) for line in soup.get_text().splitlines())
+    text = "\n".join(line for line in lines if line)
+    yield make_document(text, source="file", path=path, title=title or first_line(text))
+
+
+# --------------------------------------------------------------------------- XML formats
+
+
+def _local(tag: object) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _squash(text: str) -> str:
+    """XML/HTML whitespace is layout: collapse runs to one space."""
+    return " ".join(str(text).split())
+
+
+def _text(el) -> str:
+    return _squash("".join(el.itertext())) if el is not None else ""
+
+
+def _children(el, name: str) -> list:
+    return [c for c in el if _local(c.tag) == name]
+
+
+def _first(el, *names: str):
+    """The first descendant reached through the given chain of local names."""
+    current = [el]
+    for name in names:
+        current = [c for parent in current for c in parent.iter() if _local(c.tag) == name]
+        if not current:
+            return None
+    return current[0]
+
+
+def _all(el, name: str) -> list:
+    return [c for c in el.iter() if _local(c.tag) == name]
+
+
+def parse_xml(data: bytes):
+    """Parse XML refusing entity declarations and external references (XXE, billion laughs)."""
+    import xml.etree.ElementTree as StdET
+
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        return fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise SkipDocument(
+            f"unsafe XML refused ({type(exc).__name__}: entity declarations or external "
+            "references are not allowed)"
+        ) from exc
+    except StdET.ParseError as exc:
+        raise SkipDocument(f"invalid XML: {exc}") from exc
+
+
+def read_xml(data: bytes, path: str) -> Iterator[Document]:
+    root = parse_xml(data)
+    kind = _local(root.tag)
+    if kind in ("PubmedArticleSet", "PubmedArticle", "PubmedBookArticle"):
+        yield from pubmed_documents(root, path)
+    elif kind in ("article", "pmc-articleset", "OAI-PMH", "articles"):
+        yield from jats_documents(root, path)
+    elif kind == "collection":
+        yield from bioc_documents([bioc_xml_document(d) for d in _children(root, "document")], path)
+    else:
+        raise SkipDocument(f"unsupported XML document type <{kind}>")
+
+
+def pubmed_documents(root, path: str, source: str = "file") -> Iterator[Document]:
+    """One Document per PubmedArticle: text = title + newline + abstract."""
+    kinds = ("PubmedArticle", "PubmedBookArticle")
+    articles = [root] if _local(root.tag) in kinds else [c for c in root if _local(c.tag) in kinds]
+    for art in articles:
+        pmid = _text(_first(art, "PMID"))
+        title = _text(_first(art, "ArticleTitle")) or _text(_first(art, "BookTitle"))
+        abstract_el = _first(art, "Abstract")
+        sections = _all(abstract_el, "AbstractText") if abstract_el is not None else []
+        abstract = "\n".join(t for t in (_text(a) for a in sections) if t)
+        # The article's own ids only: PubmedData/ArticleIdList, not the reference list's.
+        ids = [
+            aid
+            for data in _children(art, "PubmedData")
+            for id_list in _children(data, "ArticleIdList")
+            for aid in _children(id_list, "ArticleId")
+            if aid.get("IdType") == "doi"
+        ]
+        ids += [e for e in _all(art, "ELocationID") if e.get("EIdType") == "doi"]
+        doi = _text(ids[0]) if ids else ""
+        year = pubmed_year(art)
+        text = "\n".join(part for part in (title, abstract) if part)
+        yield make_document(
+            text, source=source, path=path, doc_id=pmid, title=title, year=year, pmid=pmid, doi=doi
+        )
+
+
+def pubmed_year(art) -> int | None:
+    for chain in (
+        ("JournalIssue", "PubDate"),
+        ("ArticleDate",),
+        ("Book", "PubDate"),
+        ("PubMedPubDate",),
+    ):
+        date = _first(art, *chain)
+        if date is not None:
+            year = parse_year(_text(_first(date, "Year")) or _text(_first(date, "MedlineDate")))
+            if year:
+                return year
+    return None
+
+
+def _pmcid(value: str) -> str:
+    value = value.strip()
+    return f"PMC{value}" if value.isdigit() else value
+
+
+def jats_documents(root, path: str) -> Iterator[Document]:
+    """PMC JATS: title, abstract and body paragraphs of each <article>."""
+    articles = [root] if _local(root.tag) == "article" else _all(root, "article")
+    if not articles:
+        raise SkipDocument("no <article> in JATS XML")
+    for art in articles:
+        meta = _first(art, "article-meta")
+        ids: dict[str, str] = {}
+        for aid in _all(meta, "article-id") if meta is not None else []:
+            kind = (aid.get("pub-id-type") or "").lower()
+            ids.setdefault("pmcid" if kind in ("pmc", "pmcid") else kind, _text(aid))
+        pmid, doi = ids.get("pmid", ""), ids.get("doi", "")
+        pmcid = _pmcid(ids.get("pmcid", ""))
+        title = _text(_first(meta, "title-group", "article-title")) if meta is not None else ""
+        abstracts = _children(meta, "abstract") if meta is not None else []
+        parts = [title]
+        for abstract in abstracts:
+            parts.extend(_paragraphs(abstract) or [_text(abstract)])
+        body = _first(art, "body")
+        if body is not None:
+            parts.extend(_paragraphs(body))
+        year = None
+        for date in _all(meta, "pub-date") if meta is not None else []:
+            year = parse_year(_text(_first(date, "year")))
+            if year:
+                break
+        text = "\n".join(p for p in parts if p)
+        yield make_document(
+            text,
+            source="file",
+            path=path,
+            doc_id=pmid or pmcid or doi,
+            title=title,
+            year=year,
+            pmid=pmid,
+            doi=doi,
+        )
+
+
+# JATS elements that are blocks of their own even inside a <p> (lists, figures, quotes).
+JATS_BLOCKS = {
+    "p",
+    "list",
+    "list-item",
+    "fig",
+    "table-wrap",
+    "disp-quote",
+    "boxed-text",
+    "def-list",
+}
+
+
+def _paragraphs(el) -> list[str]:
+    """Texts of the <p> elements under ``el``, in document order."""
+    found: list[str] = []
+    for child in el:
+        found.extend(_paragraph(child) if _local(child.tag) == "p" else _paragraphs(child))
+    return found
+
+
+def _paragraph(p) -> list[str]:
+    """One <p>; blocks nested in it (a list, a figure) become paragraphs of their own so
+    that no words are glued together."""
+    inline = [p.text or ""]
+    nested: list[str] = []
+    for child in p:
+        name = _local(child.tag)
+        if name == "p":
+            nested.extend(_paragraph(child))
+        elif name in JATS_BLOCKS:
+            nested.extend(_paragraphs(child) or [_text(child)])
+        else:
+            inline.append("".join(child.itertext()))
+        inline.append(child.tail or "")
+    text = _squash("".join(inline))
+    return ([text] if text else []) + [n for n in nested if n]
+
+
+def bioc_xml_document(el) -> dict:
+    """A BioC XML <document> in the BioC JSON shape."""
+
+    def infons(node) -> dict:
+        return {i.get("key", ""): (i.text or "") for i in _children(node, "infon")}
+
+    return {
+        "id": _text(_children(el, "id")[0]) if _children(el, "id") else "",
+        "infons": infons(el),
+        "passages": [
+            {"infons": infons(p), "text": "".join(t.text or "" for t in _children(p, "text"))}
+            for p in _children(el, "passage")
+        ],
+    }
+
+
+def read_bioc_json(data: bytes, path: str) -> Iterator[Document]:
+    try:
+        obj = json.loads(decode_text(data))
+    except json.JSONDecodeError as exc:
+        raise SkipDocument(f"invalid JSON: {exc.msg} (line {exc.lineno})") from exc
+    collections = obj if isinstance(obj, list) else [obj]
+    docs = [
+        d
+        for c in collections
+        if isinstance(c, dict)
+        for d in (c.get("documents") or [])
+        if isinstance(d, dict)
+    ]
+    if not docs:
+        raise SkipDocument("JSON is not a BioC collection (no documents)")
+    yield from bioc_documents(docs, path)
+
+
+def bioc_documents(docs: list[dict], path: str) -> Iterator[Document]:
+    """BioC documents: text = passages joined by newlines; ids from infons where given."""
+    for doc in docs:
+        infons = {str(k): _str(v) for k, v in (doc.get("infons") or {}).items()}
+        passages = [p for p in doc.get("passages") or [] if isinstance(p, dict)]
+        for p in passages:  # PMC's BioC puts article ids and year on the front passage
+            for key, value in (p.get("infons") or {}).items():
+                infons.setdefault(str(key), _str(value))
+        given = _str(doc.get("id"))
+        pmid = infons.get("article-id_pmid", "") or (given if given.isdigit() else "")
+        pmcid = _pmcid(infons.get("article-id_pmc", ""))
+        if not pmcid and given.upper().startswith("PMC"):
+            pmcid = given
+        doi = infons.get("article-id_doi", "")
+        title = ""
+        for p in passages:
+            kind = {_str(v).lower() for k, v in (p.get("infons") or {}).items() if "type" in k}
+            if kind & {"title", "front"}:
+                title = _squash(_str(p.get("text")))
+                break
+        text = "\n".join(_str(p.get("text")) for p in passages if _str(p.get("text")))
+        yield make_document(
+            text,
+            source="file",
+            path=path,
+            doc_id=pmid or pmcid or doi or given,
+            title=title,
+            year=parse_year(infons.get("year")),
+            pmid=pmid,
+            doi=doi,
+        )
+
+
 Reader = Callable[[bytes, str], Iterator[Document]]
 
 
@@ -245,6 +557,14 @@ def _reader_for(name: str) -> tuple[Reader | None, str]:
         return read_text, "text"
     if suffix in JSONL_SUFFIXES:
         return read_jsonl, "jsonl"
+    if suffix in PDF_SUFFIXES:
+        return read_pdf, "PDF"
+    if suffix in HTML_SUFFIXES:
+        return read_html, "HTML"
+    if suffix in XML_SUFFIXES:
+        return read_xml, "XML"
+    if suffix in JSON_SUFFIXES:
+        return read_bioc_json, "BioC JSON"
     return None, suffix or "no suffix"
 
 
