@@ -15,9 +15,10 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported lazily: the Snakefile imports this module's users
+    import pandas as pd
 
 LIST_SEP = ";"
 FLOAT_FORMAT = "%.6g"
@@ -51,7 +52,7 @@ def join_list(values: Iterable[Any]) -> str:
 
 
 def split_list(value: Any) -> list[str]:
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value == "":
+    if value is None or (isinstance(value, float) and value != value) or value == "":
         return []
     return str(value).split(LIST_SEP)
 
@@ -64,6 +65,8 @@ def write_tsv(df: pd.DataFrame, path: str | os.PathLike, float_format: str = FLO
 
 def read_tsv(path: str | os.PathLike, **kwargs: Any) -> pd.DataFrame:
     """Read a result TSV keeping identifiers as strings (no 'NA' guessing)."""
+    import pandas as pd
+
     kwargs.setdefault("dtype", str)
     kwargs.setdefault("keep_default_na", False)
     return pd.read_csv(path, sep="\t", **kwargs)

@@ -1,0 +1,7 @@
+"""`python -m mirlens`: the same as the `mirlens` console script."""
+
+import sys
+
+from mirlens.cli import main
+
+sys.exit(main())

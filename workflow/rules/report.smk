@@ -1,0 +1,59 @@
+rule config_json:
+    output:
+        "results/config.json",
+    params:
+        value=config,
+    log:
+        "logs/report/config_json.log",
+    conda:
+        "../envs/mirlens.yaml"
+    script:
+        "../scripts/dump_json.py"
+
+
+rule provenance:
+    input:
+        downloads=[d.path for d in DOWNLOADS.values()],
+        config="results/config.json",
+        documents="results/literature/documents.tsv",
+        stats=expand("results/targets/{source}.stats.json", source=SOURCES)
+        + ["results/targets/consensus.stats.json"],
+    output:
+        "results/provenance.json",
+    log:
+        "logs/report/provenance.log",
+    conda:
+        "../envs/mirlens.yaml"
+    shell:
+        "python -m mirlens provenance --lock resources/sources.lock.json --config {input.config:q}"
+        " --documents {input.documents:q} --stats {input.stats:q} --out {output:q}"
+        " > {log:q} 2>&1"
+
+
+rule report:
+    input:
+        documents="results/literature/documents.tsv",
+        mentions="results/mentions.tsv",
+        mirnas="results/mirnas.tsv",
+        unresolved="results/unresolved.tsv",
+        targets=expand("results/targets/{source}.tsv", source=SOURCES),
+        consensus="results/targets/consensus.tsv",
+        enrichment=expand("results/enrichment/{library}.tsv", library=LIBRARIES),
+        provenance="results/provenance.json",
+        config="results/config.json",
+    output:
+        html=report(
+            "results/report/index.html", caption="../report/index.rst", category="Report"
+        ),
+        xlsx="results/report/tables.xlsx",
+        plots=directory("results/report/plots"),
+    params:
+        top=config["report"]["top"],
+    log:
+        "logs/report/report.log",
+    conda:
+        "../envs/mirlens.yaml"
+    shell:
+        "python -m mirlens report --results-dir results --out {output.html:q} --xlsx {output.xlsx:q}"
+        " --plots-dir {output.plots:q} --provenance {input.provenance:q}"
+        " --config {input.config:q} --top {params.top} > {log:q} 2>&1"
