@@ -1,0 +1,183 @@
+"""`mirlens collect`: documents table, stable shards, duplicates, missing inputs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from conftest import shared_path
+
+from mirlens.cli import main
+from mirlens.errors import MirlensError
+from mirlens.io import read_jsonl, read_tsv
+from mirlens.literature.collect import DOCUMENT_COLUMNS, collect, shard_of
+
+FIX = Path(__file__).parent / "fixtures" / "literature"
+
+
+def shard_files(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((out / "shards").iterdir())}
+
+
+def write_docs(folder: Path, texts: dict[str, str]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in texts.items():
+        (folder / name).write_text(text, encoding="utf-8")
+
+
+def test_panc_jsonl_all_322_documents_sharded(tmp_path):
+    panc = shared_path("data/literature/miretrieve_panc.abstracts.jsonl")
+    assert (
+        main(["collect", "--inputs", str(panc), "--n-shards", "5", "--out-dir", str(tmp_path)]) == 0
+    )
+    docs = read_tsv(tmp_path / "documents.tsv")
+    assert list(docs.columns) == DOCUMENT_COLUMNS
+    assert len(docs) == 322
+    assert (docs["status"] == "ok").all()
+    assert list(docs["doc_id"]) == sorted(docs["doc_id"])
+    assert sorted(shard_files(tmp_path)) == [f"{i:03d}.jsonl" for i in range(5)]
+    records = {}
+    for shard in range(5):
+        recs = list(read_jsonl(tmp_path / "shards" / f"{shard:03d}.jsonl"))
+        assert [r["doc_id"] for r in recs] == sorted(r["doc_id"] for r in recs)
+        for rec in recs:
+            assert list(rec) == ["doc_id", "text", "title", "year", "pmid", "doi", "source"]
+            assert shard_of(rec["doc_id"], 5) == shard
+            records[rec["doc_id"]] = rec
+    source = {r["doc_id"]: r for r in map(json.loads, panc.read_text("utf-8").splitlines())}
+    assert set(records) == set(source)
+    for doc_id, rec in records.items():
+        assert rec["text"] == source[doc_id]["text"]
+        assert rec["year"] == source[doc_id]["year"]
+    table = docs.set_index("doc_id")
+    for doc_id, rec in records.items():
+        assert table.loc[doc_id, "shard"] == f"{shard_of(doc_id, 5):03d}"
+        assert table.loc[doc_id, "n_chars"] == str(len(rec["text"]))
+        assert table.loc[doc_id, "sha256"] == hashlib.sha256(rec["text"].encode()).hexdigest()
+    shards = read_tsv(tmp_path / "shards.tsv")
+    assert list(shards.columns) == ["shard", "n_documents", "sha256"]
+    assert shards["n_documents"].astype(int).sum() == 322
+    for row in shards.itertuples():
+        data = (tmp_path / "shards" / f"{row.shard}.jsonl").read_bytes()
+        assert hashlib.sha256(data).hexdigest() == row.sha256
+        assert data.count(b"\n") == int(row.n_documents)
+
+
+def test_seeds_folder_collects_every_seed(tmp_path):
+    seeds = shared_path("seeds")
+    table = collect([seeds], 3, tmp_path)
+    expected = sorted(p.name for p in seeds.iterdir() if not p.name.startswith("."))
+    assert sorted(Path(p).name for p in table["path"]) == expected
+    assert (table["status"] == "ok").all()
+    assert all(doc_id.startswith("sha256:") for doc_id in table["doc_id"])
+
+
+def test_rerun_is_byte_identical_and_keeps_mtimes(tmp_path):
+    out = tmp_path / "out"
+    collect([FIX], 4, out)
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in (out / "shards").iterdir()}
+    tables = [(out / name).read_bytes() for name in ("documents.tsv", "shards.tsv")]
+    collect([FIX], 4, out)
+    after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in (out / "shards").iterdir()}
+    assert after == before
+    assert [(out / name).read_bytes() for name in ("documents.tsv", "shards.tsv")] == tables
+
+
+def test_adding_documents_changes_only_their_shards(tmp_path):
+    lit = tmp_path / "lit"
+    write_docs(lit, {f"doc{i}.txt": f"Document {i} mentions miR-{i}." for i in range(30)})
+    out = tmp_path / "out"
+    collect([lit], 8, out)
+    before = shard_files(out)
+    write_docs(lit, {"new1.txt": "A new paper on miR-9000.", "new2.txt": "And miR-9001."})
+    table = collect([lit], 8, out).set_index("path")
+    after = shard_files(out)
+    touched = {f"{table.loc[str(lit / n), 'shard']}.jsonl" for n in ("new1.txt", "new2.txt")}
+    changed = {name for name in before if before[name] != after[name]}
+    assert changed == touched
+    assert len(changed) >= 1
+
+
+def test_every_shard_file_exists_even_when_empty_and_stale_ones_go(tmp_path):
+    lit = tmp_path / "lit"
+    write_docs(lit, {"one.txt": "only miR-1 here"})
+    collect([lit], 12, tmp_path / "out")
+    files = shard_files(tmp_path / "out")
+    assert sorted(files) == [f"{i:03d}.jsonl" for i in range(12)]
+    assert sum(1 for data in files.values() if data) == 1
+    collect([lit], 3, tmp_path / "out")
+    assert sorted(shard_files(tmp_path / "out")) == ["000.jsonl", "001.jsonl", "002.jsonl"]
+
+
+def test_duplicates_same_text_kept_once_different_text_skipped(tmp_path):
+    (tmp_path / "a.jsonl").write_text(
+        json.dumps({"doc_id": "P1", "text": "miR-21 first"})
+        + "\n"
+        + json.dumps({"doc_id": "P2", "text": "miR-22 text"})
+        + "\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "b.jsonl").write_text(
+        json.dumps({"doc_id": "P1", "text": "miR-21 a different text"})
+        + "\n"
+        + json.dumps({"doc_id": "P2", "text": "miR-22 text"})
+        + "\n",
+        encoding="utf-8",
+    )
+    # argument order does not matter: the first by path wins
+    table = collect([tmp_path / "b.jsonl", tmp_path / "a.jsonl"], 2, tmp_path / "out")
+    rows = {(r.doc_id, Path(r.path).name): r.status for r in table.itertuples()}
+    first = str(tmp_path / "a.jsonl")
+    assert rows[("P1", "a.jsonl")] == "ok"
+    assert rows[("P1", "b.jsonl")] == f"skipped: duplicate doc_id (first in {first})"
+    assert rows[("P2", "a.jsonl")] == "ok"
+    assert rows[("P2", "b.jsonl")].startswith("skipped: duplicate doc_id, same text")
+    assert table.loc[table["status"] != "ok", "shard"].eq("").all()
+    texts = {
+        r["doc_id"]: r["text"]
+        for p in sorted((tmp_path / "out" / "shards").iterdir())
+        for r in read_jsonl(p)
+    }
+    assert texts == {"P1": "miR-21 first", "P2": "miR-22 text"}
+
+
+def test_missing_input_is_an_error_naming_it_but_optional_folders_are_fine(tmp_path):
+    missing = tmp_path / "nowhere" / "papers"
+    with pytest.raises(MirlensError, match=str(missing)):
+        collect([FIX / "plain.txt", missing], 2, tmp_path / "out")
+    assert (
+        main(
+            [
+                "collect",
+                "--inputs",
+                str(missing),
+                "--n-shards",
+                "2",
+                "--out-dir",
+                str(tmp_path / "o"),
+            ]
+        )
+        == 1
+    )
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    table = collect([empty], 2, tmp_path / "out2", optional=[missing])
+    assert len(table) == 0
+    assert list(read_tsv(tmp_path / "out2" / "documents.tsv").columns) == DOCUMENT_COLUMNS
+    assert sorted(shard_files(tmp_path / "out2")) == ["000.jsonl", "001.jsonl"]
+    with pytest.raises(MirlensError, match="at least 1"):
+        collect([empty], 0, tmp_path / "out3")
+
+
+def test_skipped_documents_are_listed_without_a_shard(tmp_path):
+    table = collect([FIX], 4, tmp_path)
+    skipped = table[table["status"] != "ok"]
+    assert {Path(p).name for p in skipped["path"]} == {"bomb.xml", "xxe.xml", "records.jsonl"}
+    assert (skipped["shard"] == "").all()
+    assert (skipped["n_chars"] == "0").all()
+    ok = table[table["status"] == "ok"]
+    assert ok["shard"].str.fullmatch(r"\d{3}").all()
+    n_in_shards = sum(1 for p in (tmp_path / "shards").iterdir() for _ in read_jsonl(p))
+    assert n_in_shards == len(ok)
