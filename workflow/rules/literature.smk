@@ -18,7 +18,7 @@ rule pubmed:
     shell:
         "python -m mirlens pubmed --query {params.query:q} --mindate {params.mindate:q}"
         " --maxdate {params.maxdate:q} --max-records {params.max_records}"
-        " --email {params.email:q} --tool {params.tool:q} --base-url {params.base_url:q}"
+        " --email={params.email:q} --tool {params.tool:q} --base-url={params.base_url:q}"
         " --cache-dir resources/cache/pubmed --out {output:q} > {log:q} 2>&1"
 
 
@@ -40,7 +40,7 @@ rule europepmc:
     shell:
         "python -m mirlens europepmc --query {params.query:q} --from-date {params.from_date:q}"
         " --to-date {params.to_date:q} --max-records {params.max_records}"
-        " --base-url {params.base_url:q} --cache-dir resources/cache/europepmc"
+        " --base-url={params.base_url:q} --cache-dir resources/cache/europepmc"
         " --out {output:q} > {log:q} 2>&1"
 
 

@@ -17,6 +17,6 @@ rule fetch:
     conda:
         "../envs/mirlens.yaml"
     shell:
-        "python -m mirlens fetch --url {params.url:q} --out {output:q} --mirror {params.mirror:q}"
-        " --sha256 {params.sha256:q} --key {params.key:q} --release {params.release:q}"
+        "python -m mirlens fetch --url {params.url:q} --out {output:q} --mirror={params.mirror:q}"
+        " --sha256={params.sha256:q} --key {params.key:q} --release {params.release:q}"
         " --lock resources/sources.lock.json > {log:q} 2>&1"
