@@ -131,7 +131,8 @@ def clusters_from_coordinates(hairpins: pd.DataFrame, distance: int = 10_000) ->
 
 
 def read_mifam(path: PathLike) -> pd.DataFrame:
-    """``miFam.dat`` (EMBL-like AC/ID/MI/``//``) -> family_id (MIPF), family, hairpin_id, hairpin_name."""
+    """``miFam.dat`` (EMBL-like AC/ID/MI/``//``) -> family_id (MIPF), family, hairpin_id,
+    hairpin_name."""
     rows, acc, fam = [], "", ""
     with open(_require(path), encoding="utf-8") as fh:
         for line in fh:
@@ -226,11 +227,11 @@ class SpeciesIndex:
     def __init__(self, species: str, release: MirbaseRelease) -> None:
         self.species = species
         mat = release.mature[release.mature["species"] == species]
-        self.mature_name: dict[str, str] = dict(zip(mat["mirbase_id"], mat["name"]))
-        self.mature_seq: dict[str, str] = dict(zip(mat["mirbase_id"], mat["sequence"]))
+        self.mature_name: dict[str, str] = dict(zip(mat["mirbase_id"], mat["name"], strict=True))
+        self.mature_seq: dict[str, str] = dict(zip(mat["mirbase_id"], mat["sequence"], strict=True))
         hp = release.hairpins[release.hairpins["species"] == species]
-        self.hairpin_name: dict[str, str] = dict(zip(hp["mirbase_id"], hp["name"]))
-        hp_seq = dict(zip(hp["mirbase_id"], hp["sequence"]))
+        self.hairpin_name: dict[str, str] = dict(zip(hp["mirbase_id"], hp["name"], strict=True))
+        hp_seq = dict(zip(hp["mirbase_id"], hp["sequence"], strict=True))
 
         # current and historical names -> accessions (aliases.txt is the name history)
         self.mature_keys: dict[str, set[str]] = {}
@@ -244,7 +245,7 @@ class SpeciesIndex:
         self.history: dict[str, list[str]] = {}
         al = release.aliases
         al = al[al["mirbase_id"].isin(self.mature_name.keys() | self.hairpin_name.keys())]
-        for acc, alias in zip(al["mirbase_id"], al["alias"]):
+        for acc, alias in zip(al["mirbase_id"], al["alias"], strict=True):
             self.history.setdefault(acc, []).append(alias)
             key = name_key(alias)
             if acc in self.mature_name:
@@ -259,10 +260,10 @@ class SpeciesIndex:
         self.hairpin_matures: dict[str, list[str]] = {}
         if self.coords is not None:
             hp_c, mat_c = self.coords
-            for h, m in zip(mat_c["hairpin_id"], mat_c["mirbase_id"]):
+            for h, m in zip(mat_c["hairpin_id"], mat_c["mirbase_id"], strict=True):
                 if m in self.mature_name and m not in self.hairpin_matures.get(h, []):
                     self.hairpin_matures.setdefault(h, []).append(m)
-            for acc, name in zip(hp_c["mirbase_id"], hp_c["name"]):
+            for acc, name in zip(hp_c["mirbase_id"], hp_c["name"], strict=True):
                 self.hairpin_name.setdefault(acc, name)
                 self.hairpin_keys.setdefault(name_key(name), set()).add(acc)
         else:
@@ -300,7 +301,9 @@ class SpeciesIndex:
         fam = release.mifam
         if fam is not None:
             fam = fam[fam["hairpin_id"].isin(self.hairpin_name.keys())]
-            for fid, fname, h in zip(fam["family_id"], fam["family"], fam["hairpin_id"]):
+            for fid, fname, h in zip(
+                fam["family_id"], fam["family"], fam["hairpin_id"], strict=True
+            ):
                 self.mifam_of[h] = (fid, fname)
                 self.mifam_members.setdefault(fid, []).append(h)
 
@@ -310,7 +313,7 @@ class SpeciesIndex:
         fi = release.family_info
         if fi is not None and species in TAXON:
             fi = fi[(fi["species_id"] == TAXON[species]) & fi["mirbase_id"].isin(self.mature_name)]
-            for fname, acc in zip(fi["family"], fi["mirbase_id"]):
+            for fname, acc in zip(fi["family"], fi["mirbase_id"], strict=True):
                 self.seed_family_of.setdefault(acc, fname)
                 self.seed_family_members.setdefault(fname, []).append(acc)
 
@@ -352,6 +355,28 @@ class SpeciesIndex:
         if len(unstarred) == 1:
             return unstarred
         return sorted(matures)
+
+    def arm_from_coordinates(self, mature: str) -> str | None:
+        """``5p``/``3p`` from where the mature lies in its hairpin (gff3), else None."""
+        if self.coords is None:
+            return None
+        if not hasattr(self, "_arm_cache"):
+            hp_c, mat_c = self.coords
+            hp = {
+                a: (s, e, st)
+                for a, s, e, st in zip(
+                    hp_c["mirbase_id"], hp_c["start"], hp_c["end"], hp_c["strand"], strict=True
+                )
+            }
+            self._arm_cache: dict[str, str] = {}
+            for m, s, e, h in zip(
+                mat_c["mirbase_id"], mat_c["start"], mat_c["end"], mat_c["hairpin_id"], strict=True
+            ):
+                if h in hp and m not in self._arm_cache:
+                    hs, he, strand = hp[h]
+                    five = (s - hs) < (he - e)
+                    self._arm_cache[m] = "5p" if five == (strand == "+") else "3p"
+        return self._arm_cache.get(mature)
 
     def matures_of(self, hairpins: list[str] | set[str], policy: str) -> list[str]:
         out: list[str] = []

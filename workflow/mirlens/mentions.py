@@ -1,0 +1,688 @@
+"""miRNA mention recognition and normalisation to miRBase (``mirlens extract``).
+
+One compiled regular expression finds candidate heads (``miR-21``, ``microRNA-200a``,
+``let-7a``, ``MIR21``, ``hsa-mir-16-1``); a second, anchored at the end of each head, reads
+what continues it (``/b/c``, ``, -34a and -145``, ``~92``) and a third the word after it
+(``family``, ``cluster``). Each item is then normalised against a miRBase release through
+memoised lookups (:class:`Normaliser`), so the cost per mention is a few dict hits.
+
+Offsets are code-point offsets into the document text as read: matching runs on a copy in
+which Unicode dashes, tildes and spaces are replaced one-for-one by ASCII, so lengths and
+positions never change.
+
+Output record (one per mention; lists are JSON lists)::
+
+    doc_id, start, end, text, sentence, mirbase_ids, mirbase_names, status,
+    kind          mature | precursor | gene_symbol | host_gene | family | cluster |
+                  enumeration_member
+    normalised    the name as read, in miRBase spelling with species (``hsa-miR-200b``)
+    species       miRBase species code used
+    arm_policy    ``both``/``dominant`` when the text gave no arm and the policy chose, else ""
+    expansion     for families, clusters and enumerations: what was expanded, from which
+                  database definition (``let-7 family -> ... (miRBase MIPF0000002 let-7)``)
+    reason        why a mention is ambiguous or unresolved, or a note (renamed, paralogs)
+    sentence_start, group_start, group_end   offsets of the sentence and of the whole
+                  enumeration/cluster expression the mention belongs to
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import json
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from mirlens.errors import MirlensError
+from mirlens.mirbase import MirbaseRelease, SpeciesIndex, name_key
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MIRBASE = "resources/db/mirbase.org/download_version_files/22.1"
+DEFAULT_FAMILY_INFO = (
+    "resources/db/www.targetscan.org/vert_80/vert_80_data_download/miR_Family_Info.txt.zip"
+)
+FIELDS = [
+    "doc_id", "start", "end", "text", "sentence", "mirbase_ids", "mirbase_names", "status",
+    "kind", "normalised", "species", "arm_policy", "expansion", "reason",
+    "sentence_start", "group_start", "group_end",
+]  # fmt: skip
+
+# ---------------------------------------------------------------------------------------
+# Text normalisation (length-preserving)
+
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d\u00ad"
+_TILDES = "\u223c\u301c\uff5e\u02dc\u2053\u223d"
+_SPACES = "\u00a0\u2002\u2003\u2009\u200a\u202f\u205f\u3000"
+TRANSLATE = str.maketrans(
+    {
+        **{c: "-" for c in _DASHES},
+        **{c: "~" for c in _TILDES},
+        **{c: " " for c in _SPACES},
+        "\u2217": "*",
+        "\u204e": "*",
+    }
+)
+
+# ---------------------------------------------------------------------------------------
+# Grammar
+
+# one identifier after a prefix: number, letter(s), paralog copy, arm, star
+_ITEM = (
+    r"(?P<num>\d+)"
+    r"(?P<letter>-?[a-z]{1,2}(?![a-z]))?"
+    r"(?P<copy>(?:-|(?<=[a-z]))\d{1,3}(?![\dp]))?"
+    r"(?P<arm>[- ]?[35]p(?![a-z0-9]))?"
+    r"(?P<star>\*)?"
+)
+_PREFIX = (
+    r"(?P<pfx>micro[ -]?RNAs?(?:\s?\(\s?(?:miRNA|miR)s?\s?\))?"
+    r"|miRNAs?(?:\s?\(\s?miRs?\s?\))?"
+    r"|miRs?|mir)"
+    r"(?P<sep>\s?-\s?|\s|)"
+)
+HEAD = re.compile(
+    r"(?<![A-Za-z0-9_])"
+    r"(?:(?P<sp>[A-Za-z]{2,5}\d?)-)?"
+    r"(?:"
+    r"(?P<gene>(?-i:MIR|Mir)(?-i:LET7[A-Z]\d*|let7[a-z]\d*|\d+(?:(?!HG)[A-Za-z]{1,2})?\d*)(?:-\d+)?(?P<hg>(?-i:HG)\d*)?)"
+    r"(?![A-Za-z0-9-])"
+    r"|"
+    + _PREFIX
+    + _ITEM
+    + r"|(?P<let>let|lin)-?(?=[74](?!\d))"
+    + _ITEM.replace("?P<", "?P<l_")
+    + r")",
+    re.IGNORECASE,
+)
+# a continuation: joiner, optional dash, then a bare identifier or (after '/') a letter
+CONT = re.compile(
+    r"(?P<join>\s?/\s?|\s?~\s?|\s+approximately\s+|\s?,\s?(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+)"
+    r"(?P<dash>-\s?)?"
+    r"(?P<cpfx>(?:micro-?RNA|miRNA|miR|mir)-?)?"
+    r"(?:" + _ITEM + r"|(?P<lonly>[a-z]{1,2})(?![a-z0-9])(?P<lcopy>-\d{1,2}(?![\dp]))?)",
+    re.IGNORECASE,
+)
+# words after a bare number that show it is not a miRNA ("miR-21 and 30 patients")
+NOT_MIRNA_AFTER = re.compile(
+    r"\s?(?:%|°|-?fold\b|\s(?:patients?|samples?|cases?|cells?|subjects?|controls?|mice|rats|"
+    r"tumou?rs?|individuals?|participants?|days?|weeks?|months?|years?|hours?|h|hrs?|min|"
+    r"[nµμm]M|mg|kg|ng|[µμ]g|ml|bp|kb|nt|times)\b)",
+    re.IGNORECASE,
+)
+GROUP_WORD = re.compile(
+    r"(?:\s(?:gene\s|(?:micro-?RNA|miRNA|miR)s?\s(?:\((?:miRNA|miR)s?\)\s)?)?)"
+    r"(?P<word>famil(?:y|ies)|clusters?|polycistron)\b",
+    re.IGNORECASE,
+)
+WEAK_PREFIX = re.compile(r"(?:micro[ -]?RNA|miRNA)s", re.IGNORECASE)
+
+# ---------------------------------------------------------------------------------------
+# Sentences
+
+_ABBREV = re.compile(
+    r"(?:^|[\s(\[])(?:et\sal|e\.g|i\.e|cf|vs|fig|figs|ref|refs|no|nos|approx|ca|eq|eqs|tab|"
+    r"suppl|resp|dr|mr|mrs|ms|prof|st|vol|pp|sp|spp|var|subsp|jr|inc|ltd|viz|al|[A-Z])$",
+    re.IGNORECASE,
+)
+_BOUNDARY = re.compile(r"[.!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|\n\s*\n")
+
+
+def sentence_bounds(text: str) -> list[int]:
+    """Sorted start offsets of the sentences of ``text`` (always begins with 0).
+
+    Splits after ``.``/``!``/``?`` followed by space and a capital or digit, and at blank
+    lines; not after abbreviations (et al., e.g., Fig., vs.), single initials, or inside a
+    token (decimals, ``miR-101-3p.2``)."""
+    starts = [0]
+    for m in _BOUNDARY.finditer(text):
+        if text[m.start()] == ".":
+            before = text[max(0, m.start() - 12) : m.start()]
+            if _ABBREV.search(before):
+                continue
+        starts.append(m.end())
+    return starts
+
+
+def sentence_at(text: str, starts: list[int], pos: int) -> tuple[int, str]:
+    i = bisect.bisect_right(starts, pos) - 1
+    s = starts[i]
+    e = starts[i + 1] if i + 1 < len(starts) else len(text)
+    sentence = text[s:e]
+    stripped = sentence.rstrip()
+    lead = len(sentence) - len(sentence.lstrip())
+    return s + lead, stripped.strip()
+
+
+# ---------------------------------------------------------------------------------------
+# Parsed items
+
+
+@dataclass(frozen=True)
+class Item:
+    """One identifier as read: ``prefix-num letter -copy -arm *`` (prefix mir/let/lin)."""
+
+    prefix: str
+    num: str
+    letter: str = ""
+    copy: str = ""
+    arm: str = ""
+    star: bool = False
+
+    @property
+    def base(self) -> str:
+        return f"{self.prefix}-{self.num}{self.letter}"
+
+    def display(self, species: str) -> str:
+        p = "miR" if self.prefix == "mir" else self.prefix
+        s = f"{species}-{p}-{self.num}{self.letter}"
+        if self.copy:
+            s += f"-{self.copy}"
+        if self.arm:
+            s += f"-{self.arm}"
+        return s + ("*" if self.star else "")
+
+
+def _item_from(m: re.Match, pfx: str = "", prefix: str = "mir") -> Item:
+    g = m.group
+    letter = (g(pfx + "letter") or "").lstrip("-").lower()
+    copy = (g(pfx + "copy") or "").lstrip("-")
+    arm = (g(pfx + "arm") or "").strip(" -").lower()
+    return Item(prefix, g(pfx + "num"), letter, copy, arm, bool(g(pfx + "star")))
+
+
+_GENE = re.compile(r"^(?:MIR|Mir)(?:(LET)7([A-Z])(\d*)|(\d+)([A-Za-z]{0,2})(\d*))(?:-(\d+))?", re.I)
+
+
+def _item_from_gene(symbol: str) -> Item | None:
+    """HGNC/MGI miRNA gene symbols: MIR21, MIR16-1, MIR29B1, MIRLET7A1, Mir21a."""
+    m = _GENE.match(re.sub(r"HG\d*$", "", symbol))
+    if not m:
+        return None
+    if m.group(1):
+        return Item("let", "7", m.group(2).lower(), m.group(3) or (m.group(7) or ""))
+    return Item("mir", m.group(4), m.group(5).lower(), m.group(6) or (m.group(7) or ""))
+
+
+# ---------------------------------------------------------------------------------------
+# Normalisation
+
+
+@dataclass(frozen=True)
+class Resolution:
+    ids: tuple[str, ...]
+    status: str
+    reason: str = ""
+    hairpins: tuple[str, ...] = ()
+    arm_applied: bool = False
+
+
+class Normaliser:
+    """Maps parsed items to miRBase accessions of one release, memoised per key."""
+
+    def __init__(
+        self,
+        release: MirbaseRelease,
+        species: str = "hsa",
+        arm_policy: str = "both",
+    ) -> None:
+        if arm_policy not in ("both", "dominant"):
+            raise MirlensError(f"--arm-policy must be 'both' or 'dominant', not {arm_policy!r}")
+        if species not in release.species_codes:
+            raise MirlensError(f"species {species!r} is not in miRBase {release.directory}")
+        self.release = release
+        self.species = species
+        self.arm_policy = arm_policy
+        self.resolve = lru_cache(maxsize=None)(self._resolve)
+        self._other_species: dict[str, list[str]] | None = None
+
+    def index(self, species: str) -> SpeciesIndex:
+        return self.release.species(species)
+
+    def names(self, species: str, ids: Iterable[str]) -> list[str]:
+        idx = self.index(species)
+        return [idx.mature_name[i] for i in ids]
+
+    # -- items -----------------------------------------------------------------------
+    def _resolve(self, species: str, item: Item) -> Resolution:
+        idx = self.index(species)
+        policy = self.arm_policy
+        base = item.base
+        copy = item.copy
+        arm = item.arm
+        # "miR-17-5" (old style for -5p) when no paralog copy 5 exists
+        if copy in ("3", "5") and not arm and f"{base}-{copy}" not in idx.hairpin_keys:
+            copy, arm = "", f"{copy}p"
+        full = f"{base}-{copy}" if copy else base
+        notes: list[str] = []
+
+        if arm or item.star:
+            key = full + ("*" if item.star and not arm else f"-{arm}" if arm else "")
+            accs = idx.mature_keys.get(key)
+            if not accs and key in idx.mature_old:
+                accs = idx.mature_old[key]
+                notes.append(
+                    f"old name {key} -> {';'.join(idx.mature_name[a] for a in sorted(accs))}"
+                )
+            if accs:
+                return self._done(sorted(accs), "; ".join(notes), (), False)
+            hp, how = self._hairpins(idx, base, copy)
+            if hp:
+                ms = [
+                    m for m in idx.matures_of(hp, "both") if self._arm_of(idx, m) == (arm or "3p")
+                ]
+                if ms:
+                    status = "ambiguous" if how == "lettered" else "resolved"
+                    reason = (
+                        f"no name {key} in miRBase; {arm or '*'} arm of {self._hp_names(idx, hp)}"
+                    )
+                    return Resolution(tuple(ms), status, reason, tuple(sorted(hp)))
+            return self._unresolved(species, key, item)
+
+        hp, how = self._hairpins(idx, base, copy)
+        if hp:
+            ids = idx.matures_of(hp, policy)
+            if how == "old":
+                notes.append(f"old precursor name {full}")
+            if how == "copies" and len(hp) > 1:
+                notes.append(f"paralogs {self._hp_names(idx, hp)}")
+            if policy == "dominant":
+                undetermined = [h for h in hp if not idx.has_dominant(h)]
+                if undetermined:
+                    notes.append(
+                        "no dominant arm recorded for " + self._hp_names(idx, undetermined)
+                    )
+            if how == "lettered":
+                reason = f"{full} has no letter: could be {self._hp_names(idx, hp)}"
+                return Resolution(tuple(ids), "ambiguous", reason, tuple(sorted(hp)), True)
+            return Resolution(tuple(ids), "resolved", "; ".join(notes), tuple(sorted(hp)), True)
+        if full in idx.mature_keys:
+            return self._done(sorted(idx.mature_keys[full]), "", (), False)
+        if full in idx.mature_old:
+            accs = sorted(idx.mature_old[full])
+            note = f"old name {full} -> {';'.join(idx.mature_name[a] for a in accs)}"
+            return self._done(accs, note, (), False)
+        return self._unresolved(species, full, item)
+
+    def _done(self, ids, reason, hp, arm_applied) -> Resolution:
+        return Resolution(tuple(ids), "resolved", reason, tuple(hp), arm_applied)
+
+    @staticmethod
+    def _hp_names(idx: SpeciesIndex, hp: Iterable[str]) -> str:
+        return ", ".join(sorted(idx.hairpin_name[h] for h in hp))
+
+    @staticmethod
+    def _hairpins(idx: SpeciesIndex, base: str, copy: str) -> tuple[set[str], str]:
+        full = f"{base}-{copy}" if copy else base
+        if full in idx.hairpin_keys:
+            return set(idx.hairpin_keys[full]), "exact"
+        if full in idx.hairpin_old:
+            return set(idx.hairpin_old[full]), "old"
+        if copy:
+            return set(), ""
+        if base in idx.copies:
+            return set(idx.copies[base]), "copies"
+        if base in idx.lettered:
+            return set(idx.lettered[base]), "lettered"
+        return set(), ""
+
+    @staticmethod
+    def _arm_of(idx: SpeciesIndex, mature: str) -> str:
+        name = idx.mature_name[mature]
+        if name.endswith(("-5p", "-3p")):
+            return name[-2:]
+        return idx.arm_from_coordinates(mature) or ""
+
+    def _unresolved(self, species: str, key: str, item: Item) -> Resolution:
+        idx = self.index(species)
+        if key in idx.deleted:
+            return Resolution((), "unresolved", f"{idx.deleted[key]} was deleted from miRBase")
+        elsewhere = self.other_species(key)
+        if elsewhere:
+            shown = ", ".join(elsewhere[:5]) + (", ..." if len(elsewhere) > 5 else "")
+            reason = f"no {species} {key} in miRBase; named in {shown}"
+        else:
+            reason = f"{key} is not a {species} miRNA name in miRBase (current or old)"
+        return Resolution((), "unresolved", reason)
+
+    def other_species(self, key: str) -> list[str]:
+        if self._other_species is None:
+            found: dict[str, set[str]] = {}
+            rel = self.release
+            for frame in (rel.mature, rel.hairpins):
+                for name, sp in zip(frame["name"], frame["species"], strict=True):
+                    k = name_key(name)
+                    found.setdefault(k, set()).add(sp)
+                    found.setdefault(re.sub(r"-[35]p$", "", k), set()).add(sp)
+            self._other_species = {k: sorted(v) for k, v in found.items()}
+        return [s for s in self._other_species.get(key, []) if s != self.species]
+
+    # -- groups ----------------------------------------------------------------------
+    def family(self, species: str, items: list[Item]) -> tuple[list[str], str, str]:
+        """Members of the family named by ``items`` (``let-7``, ``miR-200``): hairpins whose
+        names extend the stem, the miRBase families (miFam) of those hairpins, and the
+        TargetScan seed families of their matures. Returns ids, expansion note, reason."""
+        idx = self.index(species)
+        hp: set[str] = set()
+        for it in items:
+            full = f"{it.base}-{it.copy}" if it.copy else it.base
+            for table in (idx.hairpin_keys, idx.copies, idx.lettered):
+                hp |= table.get(full, set())
+            if not it.letter:
+                hp |= idx.lettered.get(it.base, set())
+        if not hp:
+            return [], "", "no miRBase precursor carries this family name"
+        sources = []
+        fams = sorted({idx.mifam_of[h] for h in hp if h in idx.mifam_of})
+        for fid, fname in fams:
+            hp |= set(idx.mifam_members[fid])
+            sources.append(f"miRBase {fid} {fname}")
+        ids = idx.matures_of(hp, self.arm_policy)
+        base_ids = list(ids)
+        seed = sorted({idx.seed_family_of[m] for m in base_ids if m in idx.seed_family_of})
+        # seed families: only those whose TargetScan name carries the stem asked for
+        stems = {re.sub(r"^(mir|let|lin)-", "", it.base) for it in items}
+        for fname in seed:
+            if any(re.search(rf"(?<![\d]){re.escape(s)}(?![\d])", fname) for s in stems):
+                for m in idx.seed_family_members[fname]:
+                    if m not in ids:
+                        ids.append(m)
+                sources.append(f"TargetScan {fname}")
+        if not sources:
+            sources.append("miRBase names sharing the stem")
+        return ids, "; ".join(sources), ""
+
+    def cluster(self, species: str, items: list[Item]) -> tuple[list[str], str, str, str]:
+        """Hairpins of the genomic cluster(s) holding every listed member (miRBase gff3,
+        hairpins within the cluster distance on one strand). Returns ids, expansion, status,
+        reason."""
+        idx = self.index(species)
+        if not idx.cluster_of:
+            return [], "", "unresolved", f"no genome coordinates for {species} (genomes/*.gff3)"
+        per_item = []
+        for it in items:
+            hp, _ = self._hairpins(idx, it.base, it.copy)
+            labels = {idx.cluster_of[h] for h in hp if h in idx.cluster_of}
+            if not labels:
+                return [], "", "unresolved", f"{it.display(species)} has no genome coordinates"
+            per_item.append(labels)
+        common = set.intersection(*per_item)
+        if not common:
+            return [], "", "unresolved", "the members named are not in one genomic cluster"
+        hp = {h for label in common for h in idx.cluster_members[label]}
+        ids = idx.matures_of(hp, self.arm_policy)
+        note = ", ".join(
+            f"{label} ({self._hp_names(idx, idx.cluster_members[label])})"
+            for label in sorted(common)
+        )
+        status = "resolved" if len(common) == 1 else "ambiguous"
+        reason = "" if len(common) == 1 else "the name fits several genomic clusters"
+        dist = self.release.cluster_distance
+        return ids, f"miRBase gff3 cluster within {dist} bp: {note}", status, reason
+
+
+# ---------------------------------------------------------------------------------------
+# Extraction
+
+
+@dataclass
+class _Part:
+    start: int
+    end: int
+    item: Item | None
+    joiner: str = ""
+
+
+class Extractor:
+    def __init__(self, normaliser: Normaliser) -> None:
+        self.norm = normaliser
+        self.species_codes = normaliser.release.species_codes
+
+    def extract(self, doc_id: str, text: str) -> list[dict]:
+        work = text.translate(TRANSLATE)
+        rows: list[dict] = []
+        pos = 0
+        search = HEAD.search
+        while True:
+            m = search(work, pos)
+            if not m:
+                break
+            pos = m.end()
+            rows_g, pos = self._group(doc_id, text, work, m)
+            rows.extend(rows_g)
+        if rows:
+            starts = sentence_bounds(text)
+            for r in rows:
+                s0, sent = sentence_at(text, starts, r["start"])
+                r["sentence"] = sent
+                r["sentence_start"] = s0
+        rows.sort(key=lambda r: (r["start"], r["end"]))
+        return rows
+
+    def _group(self, doc_id: str, text: str, work: str, m: re.Match) -> tuple[list[dict], int]:
+        sp = (m.group("sp") or "").lower()
+        start = m.start()
+        species = self.norm.species
+        hint = ""
+        if sp:
+            if sp in self.species_codes:
+                species = sp
+            else:
+                if sp in ("pre", "pri"):
+                    hint = "precursor"
+                start = m.start() + len(m.group("sp")) + 1
+        if m.group("gene"):
+            return self._gene(doc_id, text, m, start, species), m.end()
+        if m.group("let"):
+            item = _item_from(m, "l_", m.group("let").lower())
+            kind = hint or "mature"
+        else:
+            item = _item_from(m)
+            pfx = m.group("pfx")
+            kind = hint or ("precursor" if pfx == "mir" and not item.arm else "mature")
+        parts = [_Part(start, m.end(), item)]
+        end = m.end()
+        weak = bool(WEAK_PREFIX.fullmatch(m.group("pfx") or "")) or (
+            m.group("sep") == " " and not item.letter
+        )
+        # continuations
+        while True:
+            c = CONT.match(work, end)
+            if not c:
+                break
+            join = c.group("join").strip().lower()
+            if c.group("cpfx") and join not in ("/", "~", "approximately"):
+                break  # "miR-1, miR-22": a full name starts its own mention
+            prev = parts[-1].item
+            if c.group("lonly"):
+                if join != "/" or not prev or not prev.letter:
+                    break
+                it = Item(prev.prefix, prev.num, c.group("lonly").lower(),
+                          (c.group("lcopy") or "").lstrip("-"), prev.arm, prev.star)  # fmt: skip
+                s0 = c.start("lonly")
+            else:
+                it = _item_from(c, "", prev.prefix if prev else "mir")
+                if it.prefix == "let" and it.num != "7":
+                    break
+                s0 = c.start("num")
+                if not c.group("dash") and join in (",", "and", "or", "&", ", and", ", or"):
+                    if NOT_MIRNA_AFTER.match(work, c.end()) or not self._known(species, it):
+                        break
+            parts.append(_Part(s0, c.end(), it, join))
+            end = c.end()
+        w = GROUP_WORD.match(work, end)
+        word = w.group("word").lower() if w else ""
+        return self._emit(doc_id, text, parts, species, kind, word, weak), end
+
+    def _known(self, species: str, item: Item) -> bool:
+        return self.norm.resolve(species, item).status != "unresolved"
+
+    def _gene(self, doc_id, text, m, start, species) -> list[dict]:
+        symbol = m.group("gene")
+        item = _item_from_gene(symbol)
+        end = m.end()
+        row = self._row(doc_id, text, start, end, species)
+        if m.group("hg") is not None or item is None:
+            row.update(kind="host_gene", status="unresolved", normalised=symbol)
+            row["reason"] = "host gene (long non-coding RNA), not a miRNA"
+            if item:
+                row["reason"] += f"; it hosts {item.display(species).replace('miR', 'mir')}"
+            return [row]
+        res = self.norm.resolve(species, item)
+        if res.status == "unresolved":
+            return []  # MIR-like symbols that name no miRNA (e.g. MIR elements) are not mentions
+        self._fill(row, res, species, item, "gene_symbol")
+        return [row]
+
+    def _row(self, doc_id, text, start, end, species) -> dict:
+        return {
+            "doc_id": doc_id, "start": start, "end": end, "text": text[start:end],
+            "sentence": "", "mirbase_ids": [], "mirbase_names": [], "status": "",
+            "kind": "", "normalised": "", "species": species, "arm_policy": "",
+            "expansion": "", "reason": "", "sentence_start": 0,
+            "group_start": start, "group_end": end,
+        }  # fmt: skip
+
+    def _fill(self, row: dict, res: Resolution, species: str, item: Item, kind: str) -> None:
+        row["mirbase_ids"] = list(res.ids)
+        row["mirbase_names"] = self.norm.names(species, res.ids)
+        row["status"] = res.status
+        row["reason"] = res.reason
+        row["kind"] = kind
+        disp = item.display(species)
+        row["normalised"] = disp.replace("-miR-", "-mir-") if kind != "mature" else disp
+        if res.arm_applied:
+            row["arm_policy"] = self.norm.arm_policy
+        if res.status == "ambiguous":
+            row["expansion"] = f"{disp} -> candidates " + ";".join(row["mirbase_names"])
+
+    def _emit(self, doc_id, text, parts, species, kind, word, weak) -> list[dict]:
+        g0, g1 = parts[0].start, parts[-1].end
+        items = [p.item for p in parts]
+        joined = [p.joiner for p in parts[1:]]
+        # "miR-17-92": a "copy" that is no paralog names the cluster's last member
+        first = items[0]
+        idx = self.norm.index(species)
+        if (
+            len(items) == 1
+            and first.copy
+            and not first.arm
+            and f"{first.base}-{first.copy}" not in idx.hairpin_keys
+            and f"{first.base}-{first.copy}" not in idx.hairpin_old
+            and first.copy not in ("3", "5")
+        ):
+            items = [Item(first.prefix, first.num, first.letter), Item(first.prefix, first.copy)]
+            joined = ["-"]
+        is_cluster = word.startswith(("cluster", "polycistron")) or any(
+            j in ("~", "-", "approximately") for j in joined
+        )
+        is_family = word.startswith("famil")
+        if is_cluster or is_family:
+            row = self._row(doc_id, text, g0, g1, species)
+            label = " ".join(text[g0:g1].split())
+            if is_family:
+                ids, note, reason = self.norm.family(species, items)
+                status = "resolved" if ids else "unresolved"
+                kind_g = "family"
+            else:
+                ids, note, status, reason = self.norm.cluster(species, items)
+                kind_g = "cluster"
+            row.update(
+                mirbase_ids=ids,
+                mirbase_names=self.norm.names(species, ids),
+                status=status,
+                reason=reason,
+                kind=kind_g,
+                normalised=f"{items[0].display(species)} {kind_g}",
+                arm_policy=self.norm.arm_policy if ids else "",
+            )
+            if ids:
+                shown = ";".join(row["mirbase_names"])
+                row["expansion"] = f"{label} {kind_g} -> {shown} ({note})"
+            return [row]
+        out = []
+        for p, it in zip(parts, items, strict=True):
+            res = self.norm.resolve(species, it)
+            if weak and len(parts) == 1 and res.status == "unresolved":
+                return []  # "microRNAs 15 ..." with no miRBase name behind it: not a mention
+            row = self._row(doc_id, text, p.start, p.end, species)
+            row["group_start"], row["group_end"] = g0, g1
+            k = "enumeration_member" if len(parts) > 1 else kind
+            self._fill(row, res, species, it, k)
+            if len(parts) > 1:
+                row["expansion"] = f"{' '.join(text[g0:g1].split())} -> {it.display(species)}" + (
+                    f" ({row['expansion']})" if row["expansion"] else ""
+                )
+            out.append(row)
+        return out
+
+
+# ---------------------------------------------------------------------------------------
+# Documents and CLI
+
+
+def iter_input_documents(inputs: list[str]) -> Iterator[tuple[str, str]]:
+    """(doc_id, text) of every readable document; skipped ones are logged."""
+    from mirlens.literature.readers import iter_documents
+
+    for doc in iter_documents(inputs):
+        if doc.status != "ok":
+            log.warning("skipped %s: %s", doc.path or doc.doc_id, doc.status)
+            continue
+        yield doc.doc_id, doc.text
+
+
+def load_release(
+    mirbase: str | Path, family_info: str | Path | None, cluster_distance: int
+) -> MirbaseRelease:
+    return MirbaseRelease(mirbase, family_info=family_info, cluster_distance=cluster_distance)
+
+
+def extract_documents(docs: Iterable[tuple[str, str]], normaliser: Normaliser) -> Iterator[dict]:
+    """Mention records of all documents, sorted by (doc_id, start, end)."""
+    ex = Extractor(normaliser)
+    rows: list[dict] = []
+    for doc_id, text in docs:
+        try:
+            rows.extend(ex.extract(doc_id, text))
+        except Exception as exc:  # one bad document never stops the rest
+            log.error("extraction failed for %s: %s", doc_id, exc)
+    rows.sort(key=lambda r: (r["doc_id"], r["start"], r["end"]))
+    return iter(rows)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("inputs", nargs="+", metavar="INPUT",
+                        help="document files, folders, or JSONL of {doc_id, text}")  # fmt: skip
+    parser.add_argument("--out", required=True, help="output JSONL, one mention per line")
+    parser.add_argument("--mirbase", default=DEFAULT_MIRBASE, help="miRBase download folder")
+    parser.add_argument("--species", default="hsa", help="species when the text gives none")
+    parser.add_argument("--arm-policy", default="both", choices=["both", "dominant"],
+                        help="matures used when the text names no arm")  # fmt: skip
+    parser.add_argument("--family-info", default=None,
+                        help="TargetScan miR_Family_Info.txt(.zip) for seed families")  # fmt: skip
+    parser.add_argument("--cluster-distance", type=int, default=10_000,
+                        help="max bp between clustered hairpins (miRBase: 10000)")  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> int:
+    from mirlens.io import atomic_open
+
+    family_info = args.family_info
+    if family_info is None and Path(DEFAULT_FAMILY_INFO).is_file():
+        family_info = DEFAULT_FAMILY_INFO
+    if family_info and not Path(family_info).is_file():
+        raise MirlensError(f"--family-info file not found: {family_info}")
+    release = load_release(args.mirbase, family_info, args.cluster_distance)
+    norm = Normaliser(release, args.species, args.arm_policy)
+    n = 0
+    with atomic_open(args.out) as fh:
+        for rec in extract_documents(iter_input_documents(args.inputs), norm):
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            n += 1
+    log.info("wrote %d mentions to %s", n, args.out)
+    return 0
