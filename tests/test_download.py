@@ -153,3 +153,19 @@ def test_bad_downloads_leave_no_file_behind(tmp_path, bad_server, path, message)
     assert not dest.exists()
     assert list((tmp_path / "out").iterdir()) == []
     assert not lock.exists() or json.loads(lock.read_text())["sources"] == {}
+
+
+def test_prefetch_writes_a_mirror_the_workflow_can_use(tmp_path, mirror_url):
+    from conftest import REPO
+
+    from mirlens.cli import main
+
+    out = tmp_path / "mirror"
+    config = str(REPO / "config" / "config.yaml")
+    assert main(["prefetch", "--config", config, "--out", str(out), "--mirror", mirror_url]) == 0
+    lock = read_lock(out / "sources.lock.json")["sources"]
+    assert len(lock) == 14 and MATURE in lock
+    assert all((out / url_relpath(url)).is_file() for url in lock)
+    # the folder now serves as a mirror in its own right
+    again = fetch(MATURE, tmp_path / "copy.fa", mirror=str(out))
+    assert again.sha256 == lock[MATURE]["sha256"]
