@@ -1,0 +1,1 @@
+"""The HTML report, its XLSX workbook and its figures (``mirlens report``)."""

@@ -1,0 +1,189 @@
+"""Read a results folder tolerantly: missing optional files and extra columns are fine.
+
+Every table is read as strings (identifiers stay identifiers); the columns the report uses
+are added empty when absent, and numeric columns are converted where the report computes
+with them. Missing files are recorded in ``notes`` so the report can say what it lacked.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from mirlens.errors import MirlensError
+from mirlens.io import read_tsv
+
+DOC_COLS = ["doc_id", "source", "path", "title", "year", "pmid", "doi", "sha256", "status"]
+MENTION_COLS = [
+    "doc_id",
+    "start",
+    "end",
+    "text",
+    "sentence",
+    "mirbase_ids",
+    "mirbase_names",
+    "status",
+]
+MIRNA_COLS = [
+    "mirbase_id",
+    "name",
+    "sequence",
+    "seed",
+    "family",
+    "n_documents",
+    "n_mentions",
+    "documents",
+]
+UNRES_COLS = [
+    "text",
+    "status",
+    "reason",
+    "n_mentions",
+    "n_documents",
+    "example_doc_id",
+    "example_sentence",
+]
+TARGET_COLS = ["mirbase_id", "mirna", "gene_symbol", "entrez_id", "source", "score", "evidence"]
+CONS_COLS = [
+    "mirbase_id",
+    "mirna",
+    "gene_symbol",
+    "entrez_id",
+    "sources",
+    "n_sources",
+    "scores",
+    "evidence",
+]
+ENR_COLS = [
+    "scope",
+    "gene_set",
+    "theme",
+    "set_size",
+    "overlap",
+    "universe_size",
+    "odds_ratio",
+    "pvalue",
+    "fdr",
+    "empirical_pvalue",
+    "empirical_fdr",
+    "genes",
+    "library",
+]
+ENR_NUMERIC = [
+    "set_size",
+    "overlap",
+    "universe_size",
+    "odds_ratio",
+    "pvalue",
+    "fdr",
+    "empirical_pvalue",
+    "empirical_fdr",
+]
+COMBINED_SCOPES = ("genes_union", "pathways_union", "weighted")
+
+
+@dataclass
+class Results:
+    root: Path
+    documents: pd.DataFrame
+    mentions: pd.DataFrame
+    mirnas: pd.DataFrame
+    unresolved: pd.DataFrame
+    targets: dict[str, pd.DataFrame]
+    consensus: pd.DataFrame
+    target_stats: dict[str, Any]
+    enrichment: pd.DataFrame
+    provenance: dict[str, Any] | None
+    config: dict[str, Any] | None
+    notes: list[str] = field(default_factory=list)
+
+
+def _table(path: Path, columns: list[str], notes: list[str], required: bool = False):
+    if not path.is_file():
+        if required:
+            raise MirlensError(f"results table missing: {path}")
+        notes.append(f"{path.name} not found; treated as empty")
+        return pd.DataFrame({c: pd.Series(dtype=str) for c in columns})
+    try:
+        df = read_tsv(path)
+    except pd.errors.EmptyDataError:
+        df = pd.DataFrame()
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise MirlensError(f"cannot read {path}: {exc}") from exc
+    for col in columns:
+        if col not in df.columns:
+            df[col] = ""
+    return df.fillna("")
+
+
+def _json(path: Path | None, notes: list[str], what: str) -> Any:
+    if path is None or not Path(path).is_file():
+        if path is not None:
+            notes.append(f"{Path(path).name} not found ({what})")
+        return None
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise MirlensError(f"{path} is not valid JSON: {exc}") from exc
+
+
+def numeric(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    df = df.copy()
+    for col in columns:
+        if col in df.columns:
+            df[col] = pd.to_numeric(df[col].replace("", None), errors="coerce")
+    return df
+
+
+def load_results(root: Path, provenance: Path | None = None, config: Path | None = None) -> Results:
+    root = Path(root)
+    if not root.is_dir():
+        raise MirlensError(f"results folder not found: {root}")
+    notes: list[str] = []
+    documents = _table(root / "literature" / "documents.tsv", DOC_COLS, notes, required=True)
+    mentions = numeric(_table(root / "mentions.tsv", MENTION_COLS, notes), ["start", "end"])
+    mirnas = numeric(_table(root / "mirnas.tsv", MIRNA_COLS, notes), ["n_documents", "n_mentions"])
+    unresolved = numeric(
+        _table(root / "unresolved.tsv", UNRES_COLS, notes), ["n_mentions", "n_documents"]
+    )
+    tdir = root / "targets"
+    targets = {}
+    for path in sorted(tdir.glob("*.tsv")) if tdir.is_dir() else []:
+        if path.stem != "consensus":
+            targets[path.stem] = _table(path, TARGET_COLS, notes)
+    consensus = numeric(_table(tdir / "consensus.tsv", CONS_COLS, notes), ["n_sources"])
+    stats = {}
+    for path in sorted(tdir.glob("*.stats.json")) if tdir.is_dir() else []:
+        stats[path.name.removesuffix(".stats.json")] = _json(path, notes, "target stats")
+    frames = []
+    edir = root / "enrichment"
+    for path in sorted(edir.glob("*.tsv")) if edir.is_dir() else []:
+        df = _table(path, ENR_COLS, notes)
+        df["library"] = [lib or path.stem for lib in df["library"]]
+        frames.append(df)
+    if not frames:
+        notes.append("no enrichment tables found")
+    enrichment = (
+        pd.concat(frames, ignore_index=True) if frames else _table(edir / "none.tsv", ENR_COLS, [])
+    )
+    enrichment = numeric(enrichment, ENR_NUMERIC)
+    prov_path = provenance if provenance is not None else root / "provenance.json"
+    conf_path = config if config is not None else root / "config.json"
+    return Results(
+        root=root,
+        documents=documents,
+        mentions=mentions,
+        mirnas=mirnas,
+        unresolved=unresolved,
+        targets=targets,
+        consensus=consensus,
+        target_stats=stats,
+        enrichment=enrichment,
+        provenance=_json(prov_path, notes, "provenance"),
+        config=_json(conf_path, notes, "config"),
+        notes=notes,
+    )
