@@ -1,0 +1,94 @@
+"""Target databases (TargetScan, miRDB, miRTarBase, ENCORI) in one miRNA and gene space.
+
+One module per source parses a release into a harmonised table (``store``), ``select``
+applies per-run thresholds and ``consensus`` combines the sources. Shared reading helpers
+live here so each source module stays about its own format.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import zipfile
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from mirlens.errors import MirlensError
+from mirlens.io import atomic_open
+
+PathLike = str | os.PathLike
+
+# Columns every harmonised table starts with (store, select outputs, consensus).
+KEY_COLUMNS = ["mirbase_id", "mirna", "gene_symbol", "entrez_id"]
+PREDICTED_SOURCES = ("targetscan", "mirdb")
+VALIDATED_SOURCES = ("mirtarbase", "encori")
+
+
+def norm_col(name: str) -> str:
+    """'Target Gene (Entrez ID)' -> 'target_gene_entrez_id'; header variants compare equal."""
+    return re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_")
+
+
+def read_delimited(
+    path: PathLike,
+    delimiter: str = "\t",
+    column_names: list[str] | None = None,
+    column_types: dict[str, pa.DataType] | None = None,
+    include_columns: list[str] | None = None,
+    quote: bool = False,
+) -> pa.Table:
+    """Read a TSV/CSV (plain, .gz or single-member .zip) with pyarrow, strings dictionary-encoded.
+
+    Dictionary encoding keeps millions of repeated miRNA/gene names small in memory.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise MirlensError(f"input file not found: {path}")
+    read_opts = pacsv.ReadOptions(column_names=column_names, block_size=1 << 24)
+    parse_opts = pacsv.ParseOptions(
+        delimiter=delimiter, quote_char='"' if quote else False, newlines_in_values=False
+    )
+    conv = pacsv.ConvertOptions(
+        column_types=column_types or {},
+        include_columns=include_columns or [],
+        null_values=["", "NULL", "NA", "N/A"],
+        strings_can_be_null=False,
+        auto_dict_encode=True,
+        auto_dict_max_cardinality=1 << 20,
+    )
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as zf:
+                members = [m for m in zf.namelist() if not m.endswith("/")]
+                if len(members) != 1:
+                    raise MirlensError(f"{path}: expected one file in the zip, found {members}")
+                with zf.open(members[0]) as fh:
+                    return pacsv.read_csv(fh, read_opts, parse_opts, conv)
+        return pacsv.read_csv(path, read_opts, parse_opts, conv)
+    except (pa.ArrowInvalid, KeyError) as exc:
+        raise MirlensError(f"{path}: cannot parse as delimited text ({exc})") from None
+
+
+def header_of(path: PathLike, delimiter: str = "\t") -> list[str]:
+    """First line of a plain/.gz/.zip text file, split."""
+    import gzip
+
+    path = Path(path)
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as zf, zf.open(zf.namelist()[0]) as fh:
+            line = fh.readline()
+    else:
+        with open(path, "rb") as raw:
+            magic = raw.read(2)
+        opener = gzip.open if magic == b"\x1f\x8b" else open
+        with opener(path, "rb") as fh:
+            line = fh.readline()
+    return line.decode("utf-8-sig").rstrip("\r\n").split(delimiter)
+
+
+def write_json(obj: dict, path: PathLike) -> None:
+    with atomic_open(path) as fh:
+        fh.write(json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
