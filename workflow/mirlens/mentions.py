@@ -326,6 +326,8 @@ class Normaliser:
             return set(), ""
         if base in idx.copies:
             return set(idx.copies[base]), "copies"
+        if base in idx.copies_old:
+            return set(idx.copies_old[base]), "old"
         if base in idx.lettered:
             return set(idx.lettered[base]), "lettered"
         return set(), ""
@@ -407,6 +409,13 @@ class Normaliser:
         for it in items:
             hp, _ = self._hairpins(idx, it.base, it.copy)
             labels = {idx.cluster_of[h] for h in hp if h in idx.cluster_of}
+            if len(items) == 1 and len(labels) > 1:
+                # "miR-302 cluster": the locus holding several of the named stem's hairpins
+                dense = {
+                    lab for lab in labels
+                    if sum(idx.cluster_of.get(h) == lab for h in hp) > 1
+                }  # fmt: skip
+                labels = dense if len(dense) == 1 else labels
             if not labels:
                 return [], "", "unresolved", f"{it.display(species)} has no genome coordinates"
             per_item.append(labels)
@@ -499,15 +508,16 @@ class Extractor:
                 break  # "miR-1, miR-22": a full name starts its own mention
             prev = parts[-1].item
             if c.group("lonly"):
-                if join != "/" or not prev or not prev.letter:
+                if not (join == "/" or c.group("dash")) or not prev or not prev.letter:
                     break
                 it = Item(prev.prefix, prev.num, c.group("lonly").lower(),
                           (c.group("lcopy") or "").lstrip("-"), prev.arm, prev.star)  # fmt: skip
                 s0 = c.start("lonly")
             else:
-                it = _item_from(c, "", prev.prefix if prev else "mir")
-                if it.prefix == "let" and it.num != "7":
-                    break
+                prefix = prev.prefix if prev else "mir"
+                if prefix == "let" and c.group("num") != "7":
+                    prefix = "mir"  # "let-7e, 125a and 99b"
+                it = _item_from(c, "", prefix)
                 s0 = c.start("num")
                 if not c.group("dash") and join in (",", "and", "or", "&", ", and", ", or"):
                     if NOT_MIRNA_AFTER.match(work, c.end()) or not self._known(species, it):

@@ -283,6 +283,11 @@ class SpeciesIndex:
             m = re.match(r"^(.*?\d+)[a-z]+$", stem)
             if m:
                 self.lettered.setdefault(m.group(1), set()).add(acc)
+        # copies under old names (hsa-mir-103-1/-2 became hsa-mir-103a-1/-2)
+        self.copies_old: dict[str, set[str]] = {}
+        for key, accs in self.hairpin_old.items():
+            if COPY_SUFFIX.search(key):
+                self.copies_old.setdefault(COPY_SUFFIX.sub("", key), set()).update(accs)
 
         self.dominant = {h: self._dominant(ms) for h, ms in self.hairpin_matures.items()}
 
