@@ -242,3 +242,11 @@ def test_download_cut_short_leaves_no_file(tmp_path):
     assert proc.returncode != 0
     files = [p for p in (tmp_path / "resources").rglob("*") if p.is_file()]
     assert [p.name for p in files if not p.name.startswith("sources.lock")] == []
+
+
+def test_snakemake_report_builds(panc_run):
+    out = panc_run / "snakemake-report.html"
+    snakemake(panc_run, "--report", str(out))
+    html = out.read_text(errors="replace")
+    assert out.stat().st_size > 10_000
+    assert "mirnas.tsv" in html and "consensus.tsv" in html
