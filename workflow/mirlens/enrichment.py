@@ -380,6 +380,7 @@ def per_mirna_empirical(
 class EnrichmentResult:
     table: pd.DataFrame
     meta: dict
+    universe: list[str] = field(default_factory=list)  # library spelling, sorted
 
 
 def _ora(T: sparse.csr_array, S: sparse.csc_array, G: int):
@@ -468,7 +469,7 @@ def enrich(
         log.warning(
             "%s: nothing to test (%d miRNAs, %d sets)", library.name, len(mirnas), len(gs.names)
         )
-        return EnrichmentResult(empty, meta)
+        return EnrichmentResult(empty, meta, universe.display)
 
     S, K = gs.matrix, len(gs.names)
     X, nq, m, P = _ora(T, S, G)
@@ -591,7 +592,7 @@ def enrich(
         )
     table = pd.concat(frames, ignore_index=True) if frames else empty
     table = table.sort_values(["scope", "pvalue", "gene_set"], kind="mergesort")
-    return EnrichmentResult(table.reset_index(drop=True)[COLUMNS], meta)
+    return EnrichmentResult(table.reset_index(drop=True)[COLUMNS], meta, universe.display)
 
 
 def _mirnas_per_set(X: np.ndarray, mirnas: list[str]) -> list[str]:
