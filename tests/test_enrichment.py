@@ -10,10 +10,10 @@ import gseapy
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import shared_path
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from conftest import shared_path
 from mirlens.cli import main
 from mirlens.enrichment import (
     COLUMNS,

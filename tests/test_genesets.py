@@ -6,9 +6,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import shared_path
 from gseapy.parser import read_gmt as gseapy_read_gmt
 
-from conftest import shared_path
 from mirlens.cli import main
 from mirlens.errors import MirlensError
 from mirlens.genesets import (
