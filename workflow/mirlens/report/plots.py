@@ -275,7 +275,7 @@ def years(counts: Sequence[tuple[str, int, int]]) -> Figure | None:
 
 def targets_per_source(counts: Sequence[tuple[str, int, int]]) -> Figure | None:
     """Target pairs per source: (source, pairs, miRNAs with targets)."""
-    if not counts:
+    if not any(c[1] for c in counts):
         return None
     with plt.rc_context(RC):
         fig, ax = plt.subplots(figsize=(5, 0.8 + 0.35 * len(counts)))
