@@ -275,19 +275,25 @@ HTML_INVISIBLE = ["script", "style", "noscript", "template", "head", "svg", "ifr
 
 def read_html(data: bytes, path: str) -> Iterator[Document]:
     """Visible text only: no script, style, head or hidden elements."""
+    title, text = html_text(decode_text(data))
+    yield make_document(text, source="file", path=path, title=title or first_line(text))
+
+
+def html_text(markup: str) -> tuple[str, str]:
+    """(title, visible text) of an HTML page or fragment; block elements end lines."""
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(decode_text(data), "lxml")
+    soup = BeautifulSoup(markup, "lxml")
     title = _squash(soup.title.get_text()) if soup.title else ""
     for tag in soup(HTML_INVISIBLE):
         tag.decompose()
     for tag in soup.find_all(attrs={"hidden": True}):
         tag.decompose()
     for tag in soup.find_all(HTML_BLOCKS):
+        tag.insert_before("\n")
         tag.insert_after("\n")
     lines = (" ".join(line.split()) for line in soup.get_text().splitlines())
-    text = "\n".join(line for line in lines if line)
-    yield make_document(text, source="file", path=path, title=title or first_line(text))
+    return title, "\n".join(line for line in lines if line)
 
 
 # --------------------------------------------------------------------------- XML formats
