@@ -68,3 +68,16 @@ def spans_of(records: Iterable[dict], skip_kinds: tuple[str, ...] = ("host_gene"
         if r.get("kind") not in skip_kinds:
             out.setdefault(str(r["doc_id"]), []).append((r["start"], r["end"]))
     return out
+
+
+_RELEASES: dict = {}
+
+
+def release_for(mirbase_dir: Path, family_info: Path | None = None, distance: int = 10_000):
+    """A MirbaseRelease per (folder, family info, distance), read once per test session."""
+    from mirlens.mirbase import MirbaseRelease
+
+    key = (str(mirbase_dir), str(family_info), distance)
+    if key not in _RELEASES:
+        _RELEASES[key] = MirbaseRelease(mirbase_dir, family_info, distance)
+    return _RELEASES[key]

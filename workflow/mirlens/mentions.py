@@ -557,14 +557,17 @@ class Extractor:
             "group_start": start, "group_end": end,
         }  # fmt: skip
 
-    def _fill(self, row: dict, res: Resolution, species: str, item: Item, kind: str) -> None:
+    def _fill(
+        self, row: dict, res: Resolution, species: str, item: Item, kind: str, read_as: str = ""
+    ) -> None:
         row["mirbase_ids"] = list(res.ids)
         row["mirbase_names"] = self.norm.names(species, res.ids)
         row["status"] = res.status
         row["reason"] = res.reason
         row["kind"] = kind
         disp = item.display(species)
-        row["normalised"] = disp.replace("-miR-", "-mir-") if kind != "mature" else disp
+        precursor = (read_as or kind) in ("precursor", "gene_symbol")
+        row["normalised"] = disp.replace("-miR-", "-mir-") if precursor else disp
         if res.arm_applied:
             row["arm_policy"] = self.norm.arm_policy
         if res.status == "ambiguous":
@@ -622,7 +625,7 @@ class Extractor:
             row = self._row(doc_id, text, p.start, p.end, species)
             row["group_start"], row["group_end"] = g0, g1
             k = "enumeration_member" if len(parts) > 1 else kind
-            self._fill(row, res, species, it, k)
+            self._fill(row, res, species, it, k, kind)
             if len(parts) > 1:
                 row["expansion"] = f"{' '.join(text[g0:g1].split())} -> {it.display(species)}" + (
                     f" ({row['expansion']})" if row["expansion"] else ""
