@@ -203,15 +203,11 @@ class Universe:
         return len(self.keys)
 
 
-def _norm_symbols(values: Iterable) -> list[str]:
-    out = []
-    for v in values:
-        if v is None or (isinstance(v, float) and np.isnan(v)):
-            continue
-        s = str(v).strip()
-        if s:
-            out.append(s.upper())
-    return out
+def _norm_symbols(values: Iterable) -> set[str]:
+    """Upper-case, stripped, non-empty symbols (vectorised: background tables are large)."""
+    ser = pd.Series(list(values) if not isinstance(values, pd.Series) else values, dtype=object)
+    ser = ser.dropna().astype(str).str.strip().str.upper()
+    return set(ser[ser != ""].unique())
 
 
 def build_universe(candidates: Iterable[str], library: Library, source: str) -> Universe:
@@ -220,7 +216,7 @@ def build_universe(candidates: Iterable[str], library: Library, source: str) -> 
     for genes in library.sets.values():
         for g in genes:
             lib_display.setdefault(g.upper(), g)
-    keys = sorted(set(_norm_symbols(candidates)) & lib_display.keys())
+    keys = sorted(_norm_symbols(candidates) & lib_display.keys())
     return Universe(keys=keys, display=[lib_display[k] for k in keys], source=source)
 
 
