@@ -181,3 +181,16 @@ def test_skipped_documents_are_listed_without_a_shard(tmp_path):
     assert ok["shard"].str.fullmatch(r"\d{3}").all()
     n_in_shards = sum(1 for p in (tmp_path / "shards").iterdir() for _ in read_jsonl(p))
     assert n_in_shards == len(ok)
+
+
+def test_cli_cache_dir_gives_the_same_outputs(tmp_path):
+    base = ["collect", "--inputs", str(FIX), "--n-shards", "3"]
+    assert main(base + ["--out-dir", str(tmp_path / "a")]) == 0
+    cached = base + ["--cache-dir", str(tmp_path / "cache")]
+    assert main(cached + ["--out-dir", str(tmp_path / "b")]) == 0
+    assert main(cached + ["--out-dir", str(tmp_path / "c")]) == 0
+    assert any((tmp_path / "cache").rglob("*.jsonl"))
+    for name in ("documents.tsv", "shards.tsv"):
+        a = (tmp_path / "a" / name).read_bytes()
+        assert a == (tmp_path / "b" / name).read_bytes() == (tmp_path / "c" / name).read_bytes()
+    assert shard_files(tmp_path / "a") == shard_files(tmp_path / "c")

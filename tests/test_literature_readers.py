@@ -240,7 +240,9 @@ def test_invalid_and_unknown_xml_and_json_are_skipped(tmp_path):
     docs = {Path(d.path).name: d.status for d in docs_of(tmp_path)}
     assert docs["cut.xml"].startswith("skipped: invalid XML")
     assert docs["other.xml"] == "skipped: unsupported XML document type <svg>"
-    assert docs["plain.json"] == "skipped: JSON is not a BioC collection (no documents)"
+    assert (
+        docs["plain.json"] == "skipped: JSON is neither a BioC collection nor an array of records"
+    )
     assert docs["bad.json"].startswith("skipped: invalid JSON")
 
 
@@ -252,6 +254,87 @@ def test_gzip_compressed_files_are_read_and_bad_gzip_skipped(tmp_path):
     assert docs[0].status.startswith("skipped: cannot read file")
     assert [d.doc_id for d in docs[1:]] == [d.doc_id for d in docs_of(FIX / "pubmed.xml")]
     assert [d.text for d in docs[1:]] == [d.text for d in docs_of(FIX / "pubmed.xml")]
+
+
+def test_jsonl_line_with_bad_utf8_is_skipped_alone(tmp_path):
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(
+        '{"doc_id": "a", "text": "miR-21 in Zürich"}\n'.encode()
+        + b'{"doc_id": "b", "text": "caf\xe9 miR-1"}\n'
+        + '{"doc_id": "c", "text": "naïve miR-155"}\n'.encode()
+    )
+    docs = docs_of(path)
+    assert [(d.doc_id, d.text) for d in docs if d.ok] == [
+        ("a", "miR-21 in Zürich"),
+        ("c", "naïve miR-155"),
+    ]
+    assert [d.status for d in docs if not d.ok] == [
+        "skipped: line 2: not UTF-8 (invalid continuation byte)"
+    ]
+
+
+def test_json_array_of_records_and_xhtml_in_xml(tmp_path):
+    (tmp_path / "recs.json").write_text(
+        json.dumps([{"doc_id": "r1", "text": "miR-7"}, {"doc_id": "r2", "title": "T"}, {"x": 1}]),
+        encoding="utf-8",
+    )
+    (tmp_path / "page.xml").write_text(
+        '<html xmlns="http://www.w3.org/1999/xhtml"><head><title>X</title>'
+        "<script>miR-999</script></head><body><p>miR-141 <b>up</b></p></body></html>",
+        encoding="utf-8",
+    )
+    docs = {d.path.rsplit("/", 1)[-1]: d for d in docs_of(tmp_path / "page.xml")}
+    assert docs["page.xml"].text == "miR-141 up"
+    recs = docs_of(tmp_path / "recs.json")
+    assert [(d.doc_id, d.text, d.status) for d in recs[:2]] == [
+        ("r1", "miR-7", "ok"),
+        ("r2", "T", "ok"),
+    ]
+    assert recs[2].status == "skipped: no text field (record 3)"
+    (tmp_path / "recs.json").write_text(json.dumps([{"x": 1}]), encoding="utf-8")
+    assert only(tmp_path / "recs.json").status.startswith("skipped: JSON is neither")
+
+
+def test_fifo_and_broken_symlink_are_skipped_without_blocking(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "pipe.txt")
+    (tmp_path / "gone.pdf").symlink_to(tmp_path / "nowhere.pdf")
+    (tmp_path / "ok.txt").write_text("miR-10b", encoding="utf-8")
+    docs = {Path(d.path).name: d.status for d in docs_of(tmp_path)}
+    assert docs == {
+        "gone.pdf": "skipped: cannot read file: No such file or directory",
+        "ok.txt": "ok",
+        "pipe.txt": "skipped: not a regular file",
+    }
+
+
+def test_read_cache_is_used_for_unchanged_files_only(tmp_path):
+    folder, cache = tmp_path / "docs", tmp_path / "cache"
+    folder.mkdir()
+    shutil.copy(FIX / "paper.pdf", folder / "paper.pdf")
+    shutil.copy(FIX / "plain.txt", folder / "plain.txt")
+    fresh = list(iter_documents([folder], cache_dir=cache))
+    assert list(iter_documents([folder], cache_dir=cache)) == fresh
+    entries = sorted(cache.rglob("*.jsonl"))
+    assert len(entries) == 1  # text files are cheap: not cached
+    # Prove the second read comes from the cache: tamper with the entry.
+    rec = json.loads(entries[0].read_text(encoding="utf-8"))
+    assert rec["path"] == ""
+    rec["text"] = "from the cache"
+    entries[0].write_text(json.dumps(rec) + "\n", encoding="utf-8")
+    again = {Path(d.path).name: d for d in iter_documents([folder], cache_dir=cache)}
+    assert again["paper.pdf"].text == "from the cache"
+    assert again["paper.pdf"].path == str(folder / "paper.pdf")
+    # A changed file has another key: read afresh.
+    (folder / "paper.pdf").write_bytes((FIX / "paper.pdf").read_bytes() + b"\n%")
+    again = {Path(d.path).name: d for d in iter_documents([folder], cache_dir=cache)}
+    assert "miR-21 targets PTEN" in again["paper.pdf"].text
+    # A corrupt entry is ignored, not fatal.
+    for entry in cache.rglob("*.jsonl"):
+        entry.write_text("{broken", encoding="utf-8")
+    again = {Path(d.path).name: d for d in iter_documents([folder], cache_dir=cache)}
+    assert "miR-21 targets PTEN" in again["paper.pdf"].text
 
 
 def test_unreadable_file_is_skipped_with_reason(tmp_path):

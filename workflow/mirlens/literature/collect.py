@@ -181,13 +181,14 @@ def collect(
     n_shards: int,
     out_dir: str | Path,
     optional: Sequence[str | Path] = (),
+    cache_dir: str | Path | None = None,
 ) -> pd.DataFrame:
     """Read, deduplicate and shard every document; returns the documents table."""
     if n_shards < 1:
         raise MirlensError(f"--n-shards must be at least 1 (got {n_shards})")
     paths = check_inputs(inputs, optional)
     out_dir = Path(out_dir)
-    docs = deduplicate(iter_documents(paths))
+    docs = deduplicate(iter_documents(paths, cache_dir=cache_dir))
     table = documents_table(docs, n_shards)
     shards = write_shards(docs, n_shards, out_dir)
     write_tsv(table, out_dir / "documents.tsv")
@@ -217,10 +218,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--n-shards", type=int, required=True, help="number of shards")
     parser.add_argument(
+        "--cache-dir",
+        default=None,
+        help="optional cache of parsed PDF/HTML/XML/JSON files, keyed by their content hash",
+    )
+    parser.add_argument(
         "--out-dir", required=True, help="writes documents.tsv, shards.tsv, shards/"
     )
 
 
 def run(args: argparse.Namespace) -> int:
-    collect(args.inputs, args.n_shards, args.out_dir, optional=args.optional_inputs)
+    collect(
+        args.inputs,
+        args.n_shards,
+        args.out_dir,
+        optional=args.optional_inputs,
+        cache_dir=args.cache_dir,
+    )
     return 0

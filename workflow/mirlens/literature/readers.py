@@ -16,8 +16,9 @@ import json
 import logging
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -186,16 +187,23 @@ def first_line(text: str, limit: int = 200) -> str:
 
 def read_jsonl(data: bytes, path: str) -> Iterator[Document]:
     """One Document per record ``{"doc_id", "text"}`` (or ``title`` + ``abstract``)."""
-    text = decode_text(data)
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
+    if not data.strip():
+        raise SkipDocument("empty file")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    # JSONL is UTF-8 by definition; decoding line by line keeps one bad line to itself.
+    for lineno, raw in enumerate(data.split(b"\n"), start=1):
+        if not raw.strip():
+            continue
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield skipped(path, "jsonl", f"line {lineno}: not UTF-8 ({exc.reason})", data=raw)
             continue
         try:
             rec = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield skipped(
-                path, "jsonl", f"line {lineno}: invalid JSON ({exc.msg})", data=line.encode()
-            )
+            yield skipped(path, "jsonl", f"line {lineno}: invalid JSON ({exc.msg})", data=raw)
             continue
         if not isinstance(rec, dict):
             yield skipped(path, "jsonl", f"line {lineno}: not a JSON object", data=line.encode())
@@ -355,6 +363,8 @@ def read_xml(data: bytes, path: str) -> Iterator[Document]:
         yield from pubmed_documents(root, path)
     elif kind in ("article", "pmc-articleset", "OAI-PMH", "articles"):
         yield from jats_documents(root, path)
+    elif kind == "html":
+        yield from read_html(data, path)
     elif kind == "collection":
         yield from bioc_documents([bioc_xml_document(d) for d in _children(root, "document")], path)
     else:
@@ -502,12 +512,22 @@ def bioc_xml_document(el) -> dict:
     }
 
 
-def read_bioc_json(data: bytes, path: str) -> Iterator[Document]:
+def read_json(data: bytes, path: str) -> Iterator[Document]:
+    """BioC JSON (a collection or a list of them), or a JSON array of JSONL-like records."""
     try:
         obj = json.loads(decode_text(data))
     except json.JSONDecodeError as exc:
         raise SkipDocument(f"invalid JSON: {exc.msg} (line {exc.lineno})") from exc
     collections = obj if isinstance(obj, list) else [obj]
+    if collections and all(isinstance(c, dict) and "documents" not in c for c in collections):
+        if any(key in c for c in collections for key in ("text", "abstract", "title")):
+            # A JSON array of records, as in JSONL.
+            for number, rec in enumerate(collections, start=1):
+                doc = record_document(rec, path)
+                if not doc.ok:
+                    doc = replace(doc, status=f"{doc.status} (record {number})")
+                yield doc
+            return
     docs = [
         d
         for c in collections
@@ -516,7 +536,7 @@ def read_bioc_json(data: bytes, path: str) -> Iterator[Document]:
         if isinstance(d, dict)
     ]
     if not docs:
-        raise SkipDocument("JSON is not a BioC collection (no documents)")
+        raise SkipDocument("JSON is neither a BioC collection nor an array of records")
     yield from bioc_documents(docs, path)
 
 
@@ -570,12 +590,22 @@ def _reader_for(name: str) -> tuple[Reader | None, str]:
     if suffix in XML_SUFFIXES:
         return read_xml, "XML"
     if suffix in JSON_SUFFIXES:
-        return read_bioc_json, "BioC JSON"
+        return read_json, "JSON"
     return None, suffix or "no suffix"
 
 
-def read_file(path: str | Path) -> Iterator[Document]:
-    """Every Document in one file; problems become skipped Documents, never exceptions."""
+# Bump when a reader's output changes: it invalidates every cached read.
+READER_VERSION = "1"
+# Formats worth caching (parsing a PDF takes far longer than hashing it).
+CACHED_FORMATS = {"PDF", "HTML", "XML", "JSON"}
+
+
+def read_file(path: str | Path, cache_dir: str | Path | None = None) -> Iterator[Document]:
+    """Every Document in one file; problems become skipped Documents, never exceptions.
+
+    With ``cache_dir``, the Documents of slow formats are cached by the hash of the file's
+    bytes, so a rerun over an unchanged folder of PDFs parses none of them again.
+    """
     path_str = str(path)
     name = Path(path_str).name
     compressed = name.lower().endswith(".gz")
@@ -586,6 +616,10 @@ def read_file(path: str | Path) -> Iterator[Document]:
         yield skipped(path_str, "file", f"unsupported format ({label})")
         return
     try:
+        # A FIFO or device would block or never end: read regular files only.
+        if not stat.S_ISREG(os.stat(path_str).st_mode):
+            yield skipped(path_str, "file", "not a regular file")
+            return
         with open(path_str, "rb") as fh:
             data = fh.read()
         if compressed:
@@ -594,15 +628,49 @@ def read_file(path: str | Path) -> Iterator[Document]:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         yield skipped(path_str, "file", f"cannot read file: {reason}")
         return
+    if cache_dir is None or label not in CACHED_FORMATS:
+        yield from _read(reader, label, data, path_str)
+        return
+    key = hashlib.sha256(f"{READER_VERSION}\0{label}\0".encode() + data).hexdigest()
+    entry = Path(cache_dir) / key[:2] / f"{key}.jsonl"
+    docs = _cache_load(entry, path_str)
+    if docs is None:
+        docs = list(_read(reader, label, data, path_str))
+        _cache_store(entry, docs)
+    yield from docs
+
+
+def _read(reader: Reader, label: str, data: bytes, path: str) -> Iterator[Document]:
     try:
-        yield from reader(data, path_str)
+        yield from reader(data, path)
     except SkipDocument as exc:
-        yield skipped(path_str, "file", str(exc), data=data)
+        yield skipped(path, "file", str(exc), data=data)
     except Exception as exc:  # a broken file must not stop the others
-        log.debug("reader failed on %s", path_str, exc_info=True)
+        log.debug("reader failed on %s", path, exc_info=True)
         yield skipped(
-            path_str, "file", f"{label} reader failed: {type(exc).__name__}: {exc}", data=data
+            path, "file", f"{label} reader failed: {type(exc).__name__}: {exc}", data=data
         )
+
+
+def _cache_load(entry: Path, path: str) -> list[Document] | None:
+    """Cached Documents (the path is the caller's, not the cached one), or None."""
+    if not entry.is_file():
+        return None
+    try:
+        with open(entry, encoding="utf-8") as fh:
+            return [Document(**{**json.loads(line), "path": path}) for line in fh if line.strip()]
+    except (OSError, ValueError, TypeError) as exc:
+        log.warning("ignoring unreadable read cache %s: %s", entry, exc)
+        return None
+
+
+def _cache_store(entry: Path, docs: list[Document]) -> None:
+    from mirlens.io import write_jsonl
+
+    try:
+        write_jsonl(({**asdict(d), "path": ""} for d in docs), entry)
+    except OSError as exc:  # a read-only cache must not stop the run
+        log.warning("cannot write read cache %s: %s", entry, exc)
 
 
 def _is_hidden(name: str) -> bool:
@@ -619,18 +687,21 @@ def list_files(root: str | Path) -> list[str]:
     return sorted(found, key=lambda p: Path(p).parts)
 
 
-def iter_documents(inputs: Iterable[str | Path]) -> Iterator[Document]:
+def iter_documents(
+    inputs: Iterable[str | Path], cache_dir: str | Path | None = None
+) -> Iterator[Document]:
     """Documents from files and directories (recursed, sorted, hidden files ignored).
 
     A missing or unreadable path yields a skipped Document, never an exception.
+    ``cache_dir`` (optional) caches the reads of slow formats by content hash.
     """
     for item in inputs:
         item_str = str(item)
         if os.path.isdir(item_str):
             for path in list_files(item_str):
-                yield from read_file(path)
-        elif os.path.exists(item_str):
-            yield from read_file(item_str)
+                yield from read_file(path, cache_dir)
+        elif os.path.lexists(item_str):
+            yield from read_file(item_str, cache_dir)
         else:
             yield skipped(item_str, "file", "no such file or directory")
 
