@@ -248,14 +248,14 @@ def test_dead_and_renamed_names_with_diff(tmp_path, mirbase_dir):
 def test_sentences():
     text = (
         "Smith et al. showed that miR-21 rises 2.5-fold (Fig. 2), e.g. in tumours. "
-        "It binds hsa-miR-21-5p. Then miR-155 acts.\n\nNext paragraph"
+        "It binds hsa-miR-21-5p. miR-155 acts.\n\nNext paragraph"
     )
     starts = sentence_bounds(text)
     sents = [sentence_at(text, starts, s)[1] for s in starts]
     assert sents == [
         "Smith et al. showed that miR-21 rises 2.5-fold (Fig. 2), e.g. in tumours.",
         "It binds hsa-miR-21-5p.",
-        "Then miR-155 acts.",
+        "miR-155 acts.",
         "Next paragraph",
     ]
 

@@ -129,7 +129,11 @@ _ABBREV = re.compile(
     r"suppl|resp|dr|mr|mrs|ms|prof|st|vol|pp|sp|spp|var|subsp|jr|inc|ltd|viz|al|[A-Z])$",
     re.IGNORECASE,
 )
-_BOUNDARY = re.compile(r"[.!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|\n\s*\n")
+# a sentence may also start with a lower-case miRNA name ("... 5p. miR-155 was ...")
+_BOUNDARY = re.compile(
+    r"[.!?][\"')\]]*\s+(?=[\"'(\[]?(?:[A-Z0-9]|mi[Rr]|mir|let-?7|lin-?4|[a-z]{3}-(?:mi[Rr]|let)))"
+    r"|\n\s*\n"
+)
 
 
 def sentence_bounds(text: str) -> list[int]:
