@@ -201,3 +201,46 @@ class LiteratureServer:
             "resultList": {"result": results},
         }
         return 200, "application/json;charset=UTF-8", json.dumps(body).encode("utf-8")
+
+
+def load_records(path: str) -> list[dict]:
+    """Server records from a JSONL of {"pmid", "title", "abstract", "year"} (the panc file)."""
+    records = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                rec = json.loads(line)
+                records.append(
+                    {
+                        "pmid": str(rec["pmid"]),
+                        "title": rec.get("title") or "",
+                        "abstract": rec.get("abstract") or "",
+                        "year": int(rec["year"]),
+                        "doi": rec.get("doi") or "",
+                        "pmcid": rec.get("pmcid") or "",
+                    }
+                )
+    return records
+
+
+def main() -> None:
+    """Serve records until interrupted; prints 'serving on URL' (for end-to-end runs)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", required=True, help="JSONL with pmid, title, abstract, year")
+    args = parser.parse_args()
+    with LiteratureServer(load_records(args.records)) as srv:
+        print(
+            f"serving on {srv.url} (E-utilities: {srv.url}/eutils, Europe PMC: "
+            f"{srv.url}/europepmc)",
+            flush=True,
+        )
+        try:
+            srv.thread.join()
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()

@@ -194,3 +194,24 @@ def test_cli_cache_dir_gives_the_same_outputs(tmp_path):
         a = (tmp_path / "a" / name).read_bytes()
         assert a == (tmp_path / "b" / name).read_bytes() == (tmp_path / "c" / name).read_bytes()
     assert shard_files(tmp_path / "a") == shard_files(tmp_path / "c")
+
+
+def test_shards_read_back_as_the_same_documents(tmp_path):
+    from mirlens.literature.readers import iter_documents
+
+    collect([FIX], 2, tmp_path)
+    original = {d.doc_id: d for d in iter_documents([FIX]) if d.ok}
+    back = {d.doc_id: d for d in iter_documents([tmp_path / "shards"])}
+    assert set(back) == set(original)
+    for doc_id, doc in back.items():
+        src = original[doc_id]
+        assert doc.ok
+        assert (doc.text, doc.title, doc.year, doc.pmid, doc.doi, doc.source, doc.sha256) == (
+            src.text,
+            src.title,
+            src.year,
+            src.pmid,
+            src.doi,
+            src.source,
+            src.sha256,
+        )
