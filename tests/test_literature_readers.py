@@ -337,6 +337,21 @@ def test_read_cache_is_used_for_unchanged_files_only(tmp_path):
     assert "miR-21 targets PTEN" in again["paper.pdf"].text
 
 
+def test_oversized_and_gzip_bomb_files_are_skipped(tmp_path, monkeypatch):
+    from mirlens.literature import readers
+
+    monkeypatch.setattr(readers, "MAX_BYTES", 1000)
+    (tmp_path / "big.txt").write_text("miR-21 " * 200, encoding="utf-8")
+    (tmp_path / "bomb.txt.gz").write_bytes(gzip.compress(b"miR-1 " * 100_000))
+    (tmp_path / "small.txt").write_text("miR-21", encoding="utf-8")
+    docs = {Path(d.path).name: d.status for d in docs_of(tmp_path)}
+    assert docs == {
+        "big.txt": "skipped: larger than 0 MiB (uncompressed)",
+        "bomb.txt.gz": "skipped: larger than 0 MiB (uncompressed)",
+        "small.txt": "ok",
+    }
+
+
 def test_unreadable_file_is_skipped_with_reason(tmp_path):
     import os
 

@@ -594,6 +594,8 @@ def _reader_for(name: str) -> tuple[Reader | None, str]:
     return None, suffix or "no suffix"
 
 
+# Larger files (or gzip members) are skipped rather than read into memory.
+MAX_BYTES = 1 << 30
 # Bump when a reader's output changes: it invalidates every cached read.
 READER_VERSION = "1"
 # Formats worth caching (parsing a PDF takes far longer than hashing it).
@@ -621,12 +623,17 @@ def read_file(path: str | Path, cache_dir: str | Path | None = None) -> Iterator
             yield skipped(path_str, "file", "not a regular file")
             return
         with open(path_str, "rb") as fh:
-            data = fh.read()
+            data = fh.read(MAX_BYTES + 1)
         if compressed:
-            data = gzip.decompress(data)
+            # Read at most MAX_BYTES + 1 so that a gzip bomb cannot exhaust memory.
+            with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
+                data = gz.read(MAX_BYTES + 1)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         yield skipped(path_str, "file", f"cannot read file: {reason}")
+        return
+    if len(data) > MAX_BYTES:
+        yield skipped(path_str, "file", f"larger than {MAX_BYTES >> 20} MiB (uncompressed)")
         return
     if cache_dir is None or label not in CACHED_FORMATS:
         yield from _read(reader, label, data, path_str)
