@@ -69,7 +69,7 @@ def _tidy(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     for c in KEY_COLUMNS + ["source", "evidence"]:
         df[c] = df[c].astype(str)
     df["score"] = pd.to_numeric(df["score"], errors="coerce")
-    sources = set(df["source"])
+    sources = set(df["source"]) if len(df) else {_name_from_path(path)}
     if len(sources) != 1:
         raise MirlensError(f"{path}: expected one source per file, found {sorted(sources)}")
     source_kind(next(iter(sources)))
@@ -192,7 +192,7 @@ def _load(paths: list[PathLike]) -> dict[str, pd.DataFrame]:
     frames: dict[str, pd.DataFrame] = {}
     for p in paths:
         df = read_targets(p)
-        src = df["source"].iloc[0]
+        src = df["source"].iloc[0] if len(df) else _name_from_path(Path(p))
         if src in frames:
             raise MirlensError(f"source {src} given twice (second: {p})")
         frames[src] = df

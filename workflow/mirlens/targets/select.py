@@ -227,6 +227,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--rate", type=float, default=1.0, help="ENCORI requests per second (default: 1)"
     )
     en.add_argument("--mirbase", help="miRBase folder, to name the run's miRNAs for ENCORI queries")
+    en.add_argument("--gene-info", help="NCBI <Species>.gene_info.gz (needed for encori)")
+    en.add_argument("--species", default="hsa", help="miRBase species code (default: hsa)")
 
 
 SOURCE_OPTIONS = {
