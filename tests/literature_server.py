@@ -6,10 +6,12 @@ Every request is logged with its arrival time, method, path and parameters, so t
 count requests and measure the client's rate limit on the server's side.
 
 - ``/eutils/esearch.fcgi``: db=pubmed, term (a word the text must contain, or ``all``),
-  usehistory=y, datetype=pdat, mindate/maxdate (YYYY[/MM[/DD]], by year) -> eSearchResult
-  with Count, QueryKey, WebEnv (the matching PMIDs are kept on the "history server").
+  usehistory=y, datetype=pdat, mindate/maxdate (YYYY/MM/DD) -> eSearchResult with Count,
+  QueryKey, WebEnv (the matching PMIDs are kept on the "history server"). A record's
+  publication date is its year with a month and day spread by its PMID.
 - ``/eutils/efetch.fcgi``: WebEnv + query_key, retstart, retmax, rettype=abstract,
-  retmode=xml -> PubmedArticleSet.
+  retmode=xml -> PubmedArticleSet; like PubMed, nothing beyond the first ``max_fetch``
+  (10,000) records of a search.
 - ``/europepmc/search``: query ``(word) AND FIRST_PDATE:[YYYY-MM-DD TO YYYY-MM-DD]``,
   format=json, resultType=core, pageSize, cursorMark -> Europe PMC JSON; the last page
   returns its own cursor again, as Europe PMC does.
@@ -23,6 +25,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape
@@ -49,6 +52,7 @@ class LiteratureServer:
     access_log: list[str] = field(default_factory=list)
     history: dict[str, list[dict]] = field(default_factory=dict)
     fail_next: int = 0  # answer this many requests with HTTP 503 first (retry tests)
+    max_fetch: int = 10_000  # efetch serves only the first max_fetch records of a search
 
     def __post_init__(self) -> None:
         server = self
@@ -105,12 +109,18 @@ class LiteratureServer:
         self.thread.join(timeout=5)
 
     # -- matching
-    def matching(self, word: str, first_year: int, last_year: int) -> list[dict]:
+    @staticmethod
+    def pub_date(r: dict) -> date:
+        """A record's publication date: its year, and a day spread by its PMID."""
+        pmid = int(r["pmid"])
+        return date(int(r["year"]), pmid % 12 + 1, pmid % 28 + 1)
+
+    def matching(self, word: str, first: date, last: date) -> list[dict]:
         word = word.strip().strip("()").lower()
         return [
             r
             for r in sorted(self.records, key=lambda r: int(r["pmid"]))
-            if first_year <= int(r["year"]) <= last_year
+            if first <= self.pub_date(r) <= last
             and (word == "all" or word in (r["title"] + " " + r["abstract"]).lower())
         ]
 
@@ -129,7 +139,7 @@ class LiteratureServer:
             raise ValueError("expected db=pubmed, usehistory=y, datetype=pdat")
         if "email" not in p or "tool" not in p:
             raise ValueError("tool and email are required")
-        found = self.matching(p["term"], int(p["mindate"][:4]), int(p["maxdate"][:4]))
+        found = self.matching(p["term"], entrez_date(p["mindate"]), entrez_date(p["maxdate"]))
         webenv = f"MCID_{len(self.history):04d}"
         self.history[webenv] = found
         xml = (
@@ -145,6 +155,8 @@ class LiteratureServer:
             raise ValueError("expected rettype=abstract, retmode=xml, query_key=1")
         found = self.history[p["WebEnv"]]
         start, size = int(p["retstart"]), int(p["retmax"])
+        if start + size > self.max_fetch:  # as PubMed: only the first 10,000 of a search
+            raise ValueError(f"cannot fetch records beyond {self.max_fetch}")
         parts = ['<?xml version="1.0" ?>\n<PubmedArticleSet>']
         for r in found[start : start + size]:
             doi = f'<ArticleId IdType="doi">{escape(r["doi"])}</ArticleId>' if r.get("doi") else ""
@@ -164,12 +176,11 @@ class LiteratureServer:
     def europepmc(self, p: dict[str, str]) -> tuple[int, str, bytes]:
         if p.get("format") != "json" or p.get("resultType") != "core":
             raise ValueError("expected format=json and resultType=core")
-        match = re.fullmatch(
-            r"(.*) AND FIRST_PDATE:\[(\d{4})-\d\d-\d\d TO (\d{4})-\d\d-\d\d\]", p["query"]
-        )
+        match = re.fullmatch(r"(.*) AND FIRST_PDATE:\[(\S+) TO (\S+)\]", p["query"])
         if not match:
             raise ValueError("expected '(query) AND FIRST_PDATE:[a TO b]'")
-        found = self.matching(match.group(1), int(match.group(2)), int(match.group(3)))
+        first, last = date.fromisoformat(match.group(2)), date.fromisoformat(match.group(3))
+        found = self.matching(match.group(1), first, last)
         cursor = p.get("cursorMark", "*")
         start = 0 if cursor == "*" else int(base64.urlsafe_b64decode(cursor.encode()).decode())
         size = int(p.get("pageSize", 25))
@@ -184,7 +195,7 @@ class LiteratureServer:
                 "title": r["title"],
                 "abstractText": r["abstract"],
                 "pubYear": str(r["year"]),
-                "firstPublicationDate": f"{r['year']}-06-15",
+                "firstPublicationDate": self.pub_date(r).isoformat(),
             }
             if not r.get("pmid_hidden"):  # some records are known by their PMCID only
                 item["pmid"] = r["pmid"]
@@ -201,6 +212,12 @@ class LiteratureServer:
             "resultList": {"result": results},
         }
         return 200, "application/json;charset=UTF-8", json.dumps(body).encode("utf-8")
+
+
+def entrez_date(value: str) -> date:
+    """YYYY/MM/DD (the client always sends full dates)."""
+    year, month, day = (int(x) for x in value.split("/"))
+    return date(year, month, day)
 
 
 def load_records(path: str) -> list[dict]:

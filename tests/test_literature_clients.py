@@ -192,8 +192,43 @@ def test_pubmed_server_errors_are_retried_then_clear(server, tmp_path):
             base_url=f"{server.url}/nowhere",
         )
     assert not (tmp_path / "b" / "pubmed").exists() or not any((tmp_path / "b").rglob("*.json"))
-    with pytest.raises(MirlensError, match="--mindate"):
-        pubmed.fetch("all", "2019-01-01", "2019/12/31", email="e", tool="t", cache_dir=".")
+
+
+def test_pubmed_window_over_the_fetch_limit_is_split_by_date(
+    server, panc_records, tmp_path, monkeypatch
+):
+    expected = sorted(r["pmid"] for r in panc_records if r["year"] == 2012)
+    assert len(expected) > 15
+    server.max_fetch = 15
+    kwargs = dict(email="e@example.org", tool="t", base_url=f"{server.url}/eutils")
+    # without splitting, the server refuses to hand out records beyond its limit
+    with pytest.raises(MirlensError, match="HTTP 400"):
+        pubmed.fetch("all", "2012", "2012", cache_dir=str(tmp_path / "a"), **kwargs)
+    monkeypatch.setattr(pubmed, "PUBMED_MAX", 15)
+    n = len(server.requests)
+    records, _ = pubmed.fetch("all", "2012", "2012", cache_dir=str(tmp_path / "b"), **kwargs)
+    assert sorted(r["doc_id"] for r in records) == expected
+    searches = [r.params for r in server.requests[n:] if r.path.endswith("esearch.fcgi")]
+    assert len(searches) >= 3  # the whole year, then its halves
+    assert (searches[0]["mindate"], searches[0]["maxdate"]) == ("2012/01/01", "2012/12/31")
+    parts = [(p["mindate"], p["maxdate"]) for p in searches[1:]]
+    assert parts[0][0] == "2012/01/01" and parts[-1][1] == "2012/12/31"
+    fetches = [r.params for r in server.requests[n:] if r.path.endswith("efetch.fcgi")]
+    assert all(int(p["retstart"]) + int(p["retmax"]) <= 15 for p in fetches)
+    # a single day beyond the limit cannot be split: a clear error
+    monkeypatch.setattr(pubmed, "PUBMED_MAX", 0)
+    day = server.pub_date(next(r for r in panc_records if r["year"] == 2012))
+    stamp = day.strftime("%Y/%m/%d")
+    with pytest.raises(MirlensError, match="single day"):
+        pubmed.fetch("all", stamp, stamp, cache_dir=str(tmp_path / "c"), **kwargs)
+
+
+def test_pubmed_dates_are_checked():
+    for bad in ("2019-01-01", "2019/13", "2019/02/30"):
+        with pytest.raises(MirlensError, match="--mindate"):
+            pubmed.fetch("all", bad, "2020", email="e", tool="t", cache_dir=".")
+    with pytest.raises(MirlensError, match="after"):
+        pubmed.fetch("all", "2020", "2019", email="e", tool="t", cache_dir=".")
 
 
 def epmc_args(srv, tmp_path, **extra) -> list[str]:

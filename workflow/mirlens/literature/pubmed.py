@@ -14,10 +14,13 @@ Documents.
 from __future__ import annotations
 
 import argparse
+import calendar
 import logging
 import os
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 import requests
 
@@ -25,7 +28,7 @@ from mirlens.errors import MirlensError
 from mirlens.http import DEFAULT_TIMEOUT, RateLimiter, make_session
 from mirlens.io import write_jsonl
 from mirlens.literature import cache
-from mirlens.literature.readers import SkipDocument, parse_xml, pubmed_documents
+from mirlens.literature.readers import SkipDocument, local_name, parse_xml, pubmed_documents
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +40,8 @@ RATE_NO_KEY = 2.7
 RATE_WITH_KEY = 9.0
 # PubMed's E-utilities return at most the first 10,000 records of a search.
 PUBMED_MAX = 10_000
-DATE_RE = re.compile(r"^\d{4}(/\d{2}(/\d{2})?)?$")
+MAX_BATCH = 10_000  # efetch's own cap on retmax
+DATE_RE = re.compile(r"^(\d{4})(?:/(\d{2})(?:/(\d{2}))?)?$")
 
 
 class EntrezClient:
@@ -84,6 +88,63 @@ class EntrezClient:
             raise MirlensError(f"PubMed {utility} returned unusable XML: {exc}") from None
 
 
+@dataclass(frozen=True)
+class Window:
+    """One esearch over a publication-date window, kept on the history server."""
+
+    first: date
+    last: date
+    count: int
+    webenv: str
+    query_key: str
+
+
+def esearch(client: EntrezClient, query: str, first: date, last: date) -> Window:
+    result = client.xml(
+        "esearch",
+        {
+            "db": "pubmed",
+            "term": query,
+            "usehistory": "y",
+            "datetype": "pdat",
+            "mindate": first.strftime("%Y/%m/%d"),
+            "maxdate": last.strftime("%Y/%m/%d"),
+            "retmax": 0,
+        },
+    )
+    errors = [e.text for e in result.iter() if e.tag == "ERROR" and e.text]
+    if errors:
+        raise MirlensError(f"PubMed search failed: {'; '.join(errors)}")
+    count = int(result.findtext("Count") or 0)
+    webenv, query_key = result.findtext("WebEnv") or "", result.findtext("QueryKey") or ""
+    if count and not (webenv and query_key):
+        raise MirlensError("PubMed search returned no history (WebEnv/QueryKey)")
+    return Window(first, last, count, webenv, query_key)
+
+
+def windows(client: EntrezClient, query: str, first: date, last: date) -> Iterator[Window]:
+    """Date windows, oldest first, each finding at most PUBMED_MAX records.
+
+    E-utilities hand out only the first 10,000 records of a search, so a window that finds
+    more is halved (by days) until every part fits.
+    """
+    todo = [(first, last)]
+    while todo:
+        lo, hi = todo.pop(0)
+        window = esearch(client, query, lo, hi)
+        if window.count <= PUBMED_MAX:
+            yield window
+            continue
+        if lo == hi:
+            raise MirlensError(
+                f"PubMed query finds {window.count} records on the single day {lo} but "
+                f"E-utilities return at most {PUBMED_MAX}: narrow the query"
+            )
+        mid = lo + (hi - lo) // 2
+        log.info("PubMed: %d records in %s..%s; splitting the window", window.count, lo, hi)
+        todo[0:0] = [(lo, mid), (mid + timedelta(days=1), hi)]
+
+
 def search(
     client: EntrezClient,
     query: str,
@@ -93,67 +154,85 @@ def search(
     batch_size: int = 200,
 ) -> Iterator[dict]:
     """Records of every article the query finds in the date window (up to max_records)."""
-    result = client.xml(
-        "esearch",
-        {
-            "db": "pubmed",
-            "term": query,
-            "usehistory": "y",
-            "datetype": "pdat",
-            "mindate": mindate,
-            "maxdate": maxdate,
-            "retmax": 0,
-        },
-    )
-    errors = [e.text for e in result.iter() if e.tag == "ERROR" and e.text]
-    if errors:
-        raise MirlensError(f"PubMed search failed: {'; '.join(errors)}")
-    count = int(result.findtext("Count") or 0)
-    webenv, query_key = result.findtext("WebEnv"), result.findtext("QueryKey")
-    total = count if max_records is None else min(count, max_records)
-    log.info(
-        "PubMed: %d records for %r (%s to %s); fetching %d", count, query, mindate, maxdate, total
-    )
-    if total > PUBMED_MAX:
-        raise MirlensError(
-            f"PubMed query finds {count} records but E-utilities return at most {PUBMED_MAX}: "
-            "narrow the date window (or split it) or set --max-records"
+    first, last = parse_date(mindate, "--mindate"), parse_date(maxdate, "--maxdate", end=True)
+    if first > last:
+        raise MirlensError(f"--mindate {mindate} is after --maxdate {maxdate}")
+    n = 0
+    for window in windows(client, query, first, last):
+        total = window.count if max_records is None else min(window.count, max_records - n)
+        log.info(
+            "PubMed: %d records for %r (%s to %s); fetching %d",
+            window.count,
+            query,
+            window.first,
+            window.last,
+            total,
         )
-    if total and not (webenv and query_key):
-        raise MirlensError("PubMed search returned no history (WebEnv/QueryKey)")
-    for start in range(0, total, batch_size):
-        root = client.xml(
-            "efetch",
-            {
-                "db": "pubmed",
-                "WebEnv": webenv,
-                "query_key": query_key,
-                "retstart": start,
-                "retmax": min(batch_size, total - start),
-                "rettype": "abstract",
-                "retmode": "xml",
-            },
-        )
-        for doc in pubmed_documents(root, path=query, source="pubmed"):
-            if not doc.ok:
-                log.warning("PubMed record %s has no text; left out", doc.doc_id)
-                continue
-            yield {
-                "doc_id": doc.doc_id,
-                "pmid": doc.pmid,
-                "doi": doc.doi,
-                "title": doc.title,
-                "year": doc.year,
-                "text": doc.text,
-                "source": "pubmed",
-                "query": query,
-            }
+        fetched = 0
+        for start in range(0, total, batch_size):
+            root = client.xml(
+                "efetch",
+                {
+                    "db": "pubmed",
+                    "WebEnv": window.webenv,
+                    "query_key": window.query_key,
+                    "retstart": start,
+                    "retmax": min(batch_size, total - start),
+                    "rettype": "abstract",
+                    "retmode": "xml",
+                },
+            )
+            if local_name(root.tag) != "PubmedArticleSet":
+                detail = "; ".join(
+                    e.text or "" for e in root.iter() if local_name(e.tag) == "ERROR"
+                )
+                raise MirlensError(
+                    f"PubMed efetch returned <{local_name(root.tag)}> instead of articles: "
+                    f"{detail or 'no details'}"
+                )
+            for doc in pubmed_documents(root, path=query, source="pubmed"):
+                fetched += 1
+                if not doc.ok:
+                    log.warning("PubMed record %s has no text; left out", doc.doc_id)
+                    continue
+                yield {
+                    "doc_id": doc.doc_id,
+                    "pmid": doc.pmid,
+                    "doi": doc.doi,
+                    "title": doc.title,
+                    "year": doc.year,
+                    "text": doc.text,
+                    "source": "pubmed",
+                    "query": query,
+                }
+        if fetched < total:
+            log.warning(
+                "PubMed: %d of %d records came back for %s..%s",
+                fetched,
+                total,
+                window.first,
+                window.last,
+            )
+        n += total
+        if max_records is not None and n >= max_records:
+            break
 
 
-def check_date(value: str, flag: str) -> str:
-    if not DATE_RE.match(value):
+def parse_date(value: str, flag: str, end: bool = False) -> date:
+    """YYYY, YYYY/MM or YYYY/MM/DD; a partial date is its first (or, with end, last) day."""
+    match = DATE_RE.match(value)
+    if not match:
         raise MirlensError(f"{flag} must be YYYY, YYYY/MM or YYYY/MM/DD (got {value!r})")
-    return value
+    year = int(match.group(1))
+    month = int(match.group(2) or (12 if end else 1))
+    try:
+        if match.group(3):
+            return date(year, month, int(match.group(3)))
+        if end:
+            return date(year, month, calendar.monthrange(year, month)[1])
+        return date(year, month, 1)
+    except ValueError as exc:
+        raise MirlensError(f"{flag}: invalid date {value!r} ({exc})") from None
 
 
 def fetch(
@@ -172,10 +251,10 @@ def fetch(
     """Records of a query, from the cache when it was run before; (records, n_requests)."""
     if not email:
         raise MirlensError("--email is required by NCBI for E-utilities")
-    if not 1 <= batch_size <= PUBMED_MAX:
-        raise MirlensError(f"--batch-size must be within 1..{PUBMED_MAX} (got {batch_size})")
-    check_date(mindate, "--mindate")
-    check_date(maxdate, "--maxdate")
+    if not 1 <= batch_size <= MAX_BATCH:
+        raise MirlensError(f"--batch-size must be within 1..{MAX_BATCH} (got {batch_size})")
+    if parse_date(mindate, "--mindate") > parse_date(maxdate, "--maxdate", end=True):
+        raise MirlensError(f"--mindate {mindate} is after --maxdate {maxdate}")
     params = {"query": query, "mindate": mindate, "maxdate": maxdate, "max_records": max_records}
     key = cache.query_key("pubmed", **params)
     cached = cache.load(cache_dir, "pubmed", key)

@@ -307,7 +307,7 @@ def html_text(markup: str) -> tuple[str, str]:
 # --------------------------------------------------------------------------- XML formats
 
 
-def _local(tag: object) -> str:
+def local_name(tag: object) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
@@ -321,21 +321,21 @@ def _text(el) -> str:
 
 
 def _children(el, name: str) -> list:
-    return [c for c in el if _local(c.tag) == name]
+    return [c for c in el if local_name(c.tag) == name]
 
 
 def _first(el, *names: str):
     """The first descendant reached through the given chain of local names."""
     current = [el]
     for name in names:
-        current = [c for parent in current for c in parent.iter() if _local(c.tag) == name]
+        current = [c for parent in current for c in parent.iter() if local_name(c.tag) == name]
         if not current:
             return None
     return current[0]
 
 
 def _all(el, name: str) -> list:
-    return [c for c in el.iter() if _local(c.tag) == name]
+    return [c for c in el.iter() if local_name(c.tag) == name]
 
 
 def parse_xml(data: bytes):
@@ -358,7 +358,7 @@ def parse_xml(data: bytes):
 
 def read_xml(data: bytes, path: str) -> Iterator[Document]:
     root = parse_xml(data)
-    kind = _local(root.tag)
+    kind = local_name(root.tag)
     if kind in ("PubmedArticleSet", "PubmedArticle", "PubmedBookArticle"):
         yield from pubmed_documents(root, path)
     elif kind in ("article", "pmc-articleset", "OAI-PMH", "articles"):
@@ -374,7 +374,9 @@ def read_xml(data: bytes, path: str) -> Iterator[Document]:
 def pubmed_documents(root, path: str, source: str = "file") -> Iterator[Document]:
     """One Document per PubmedArticle: text = title + newline + abstract."""
     kinds = ("PubmedArticle", "PubmedBookArticle")
-    articles = [root] if _local(root.tag) in kinds else [c for c in root if _local(c.tag) in kinds]
+    articles = (
+        [root] if local_name(root.tag) in kinds else [c for c in root if local_name(c.tag) in kinds]
+    )
     for art in articles:
         pmid = _text(_first(art, "PMID"))
         title = _text(_first(art, "ArticleTitle")) or _text(_first(art, "BookTitle"))
@@ -420,7 +422,7 @@ def _pmcid(value: str) -> str:
 
 def jats_documents(root, path: str) -> Iterator[Document]:
     """PMC JATS: title, abstract and body paragraphs of each <article>."""
-    articles = [root] if _local(root.tag) == "article" else _all(root, "article")
+    articles = [root] if local_name(root.tag) == "article" else _all(root, "article")
     if not articles:
         raise SkipDocument("no <article> in JATS XML")
     for art in articles:
@@ -474,7 +476,7 @@ def _paragraphs(el) -> list[str]:
     """Texts of the <p> elements under ``el``, in document order."""
     found: list[str] = []
     for child in el:
-        found.extend(_paragraph(child) if _local(child.tag) == "p" else _paragraphs(child))
+        found.extend(_paragraph(child) if local_name(child.tag) == "p" else _paragraphs(child))
     return found
 
 
@@ -484,7 +486,7 @@ def _paragraph(p) -> list[str]:
     inline = [p.text or ""]
     nested: list[str] = []
     for child in p:
-        name = _local(child.tag)
+        name = local_name(child.tag)
         if name == "p":
             nested.extend(_paragraph(child))
         elif name in JATS_BLOCKS:
