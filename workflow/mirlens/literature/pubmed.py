@@ -69,7 +69,7 @@ class EntrezClient:
         url = f"{self.base_url}/{utility}.fcgi"
         self.limiter.wait()
         self.n_requests += 1
-        log.debug("E-utilities %s %s", utility, {k: v for k, v in params.items()})
+        log.debug("E-utilities %s %s", utility, params)  # params hold no key
         try:
             response = self.session.post(url, data=data, timeout=DEFAULT_TIMEOUT)
         except requests.RequestException as exc:
