@@ -7,6 +7,7 @@ live here so each source module stays about its own format.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -86,7 +87,8 @@ def header_of(path: PathLike, delimiter: str = "\t") -> list[str]:
         opener = gzip.open if magic == b"\x1f\x8b" else open
         with opener(path, "rb") as fh:
             line = fh.readline()
-    return line.decode("utf-8-sig").rstrip("\r\n").split(delimiter)
+    text = line.decode("utf-8-sig").rstrip("\r\n")
+    return next(csv.reader([text], delimiter=delimiter)) if text else []
 
 
 def write_json(obj: dict, path: PathLike) -> None:
