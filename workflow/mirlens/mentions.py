@@ -36,6 +36,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from mirlens.errors import MirlensError
 from mirlens.mirbase import MirbaseRelease, SpeciesIndex, name_key
@@ -68,6 +69,8 @@ TRANSLATE = str.maketrans(
     }
 )
 
+_SPECIAL = re.compile(f"[{_DASHES}{_TILDES}{_SPACES}\u2217\u204e]")
+
 # ---------------------------------------------------------------------------------------
 # Grammar
 
@@ -85,12 +88,12 @@ _PREFIX = (
     r"|miRs?|mir)"
     r"(?P<sep>\s?-\s?|\s|)"
 )
+# The look-ahead on the first letter lets the regex engine skip fast to candidates; the
+# left boundary and a species prefix ("hsa-") are checked in Python at each hit.
 HEAD = re.compile(
-    r"(?<![A-Za-z0-9_])"
-    r"(?:(?P<sp>[A-Za-z]{2,5}\d?)-)?"
-    r"(?:"
-    r"(?P<gene>(?-i:MIR|Mir)(?-i:LET7[A-Z]\d*|let7[a-z]\d*|\d+(?:(?!HG)[A-Za-z]{1,2})?\d*)(?:-\d+)?(?P<hg>(?-i:HG)\d*)?)"
-    r"(?![A-Za-z0-9-])"
+    r"(?=[mMlL])(?:"
+    r"(?P<gene>(?-i:MIR|Mir)(?-i:LET7[A-Z]\d*|let7[a-z]\d*|\d+(?:(?!HG)[A-Za-z]{1,2})?\d*)"
+    r"(?:-\d+)?(?P<hg>(?-i:HG)\d*)?)(?![A-Za-z0-9-])"
     r"|"
     + _PREFIX
     + _ITEM
@@ -99,6 +102,10 @@ HEAD = re.compile(
     + r")",
     re.IGNORECASE,
 )
+# cheap candidate scan on the lower-cased text (a superset of where HEAD can match): one
+# case-sensitive pass is several times faster than the case-insensitive HEAD search
+CAND = re.compile(r"mi(?:r|cro[\s-]?rna)[a-z\s()-]{0,16}\d|let-?7|lin-?4")
+SPECIES_BEFORE = re.compile(r"(?:^|[^A-Za-z0-9_])([A-Za-z]{2,5}\d?)-$")
 # a continuation: joiner, optional dash, then a bare identifier or (after '/') a letter
 CONT = re.compile(
     r"(?P<join>\s?/\s?|\s?~\s?|\s+approximately\s+|\s?,\s?(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+)"
@@ -119,36 +126,41 @@ GROUP_WORD = re.compile(
     r"(?P<word>famil(?:y|ies)|clusters?|polycistron)\b",
     re.IGNORECASE,
 )
+# anything that may extend a head: a continuation or a family/cluster word
+TAIL = re.compile(CONT.pattern + "|" + GROUP_WORD.pattern, re.IGNORECASE)
 WEAK_PREFIX = re.compile(r"(?:micro[ -]?RNA|miRNA)s", re.IGNORECASE)
 
 # ---------------------------------------------------------------------------------------
 # Sentences
 
-_ABBREV = re.compile(
-    r"(?:^|[\s(\[])(?:et\sal|e\.g|i\.e|cf|vs|fig|figs|ref|refs|no|nos|approx|ca|eq|eqs|tab|"
-    r"suppl|resp|dr|mr|mrs|ms|prof|st|vol|pp|sp|spp|var|subsp|jr|inc|ltd|viz|al|[A-Z])$",
-    re.IGNORECASE,
+_ABBREV = frozenset(
+    "al e.g i.e cf vs fig figs ref refs no nos approx ca eq eqs tab suppl resp dr mr mrs ms "
+    "prof st vol pp sp spp var subsp jr inc ltd viz".split()
 )
-# a sentence may also start with a lower-case miRNA name ("... 5p. miR-155 was ...")
 _BOUNDARY = re.compile(
     r"[.!?][\"')\]]*\s+(?=[\"'(\[]?(?:[A-Z0-9]|mi[Rr]|mir|let-?7|lin-?4|[a-z]{3}-(?:mi[Rr]|let)))"
     r"|\n\s*\n"
 )
 
 
-def sentence_bounds(text: str) -> list[int]:
+def sentence_bounds(text: str, until: int | None = None) -> list[int]:
     """Sorted start offsets of the sentences of ``text`` (always begins with 0).
 
-    Splits after ``.``/``!``/``?`` followed by space and a capital or digit, and at blank
-    lines; not after abbreviations (et al., e.g., Fig., vs.), single initials, or inside a
-    token (decimals, ``miR-101-3p.2``)."""
+    Splits after ``.``/``!``/``?`` followed by space and a capital, a digit or a miRNA name,
+    and at blank lines; not after abbreviations (et al., e.g., Fig., vs.), single initials,
+    or inside a token (decimals, ``miR-101-3p.2``). With ``until``, stops at the first
+    boundary after that offset (enough to place mentions that start before it)."""
     starts = [0]
     for m in _BOUNDARY.finditer(text):
-        if text[m.start()] == ".":
-            before = text[max(0, m.start() - 12) : m.start()]
-            if _ABBREV.search(before):
+        i = m.start()
+        if text[i] == ".":
+            j = max(text.rfind(" ", max(0, i - 12), i), text.rfind("\n", max(0, i - 12), i))
+            word = text[j + 1 : i].lstrip("([")
+            if (word.lower() in _ABBREV or (len(word) == 1 and word.isupper())) and i - j <= 12:
                 continue
         starts.append(m.end())
+        if until is not None and m.end() > until:
+            break
     return starts
 
 
@@ -166,8 +178,7 @@ def sentence_at(text: str, starts: list[int], pos: int) -> tuple[int, str]:
 # Parsed items
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
     """One identifier as read: ``prefix-num letter -copy -arm *`` (prefix mir/let/lin)."""
 
     prefix: str
@@ -242,6 +253,8 @@ class Normaliser:
         self.species = species
         self.arm_policy = arm_policy
         self.resolve = lru_cache(maxsize=None)(self._resolve)
+        self.family = lru_cache(maxsize=4096)(self._family)
+        self.cluster = lru_cache(maxsize=4096)(self._cluster)
         self._other_species: dict[str, list[str]] | None = None
 
     def index(self, species: str) -> SpeciesIndex:
@@ -368,7 +381,7 @@ class Normaliser:
         return [s for s in self._other_species.get(key, []) if s != self.species]
 
     # -- groups ----------------------------------------------------------------------
-    def family(self, species: str, items: list[Item]) -> tuple[list[str], str, str]:
+    def _family(self, species: str, items: tuple[Item, ...]) -> tuple[list[str], str, str]:
         """Members of the family named by ``items`` (``let-7``, ``miR-200``): hairpins whose
         names extend the stem, the miRBase families (miFam) of those hairpins, and the
         TargetScan seed families of their matures. Returns ids, expansion note, reason."""
@@ -402,7 +415,7 @@ class Normaliser:
             sources.append("miRBase names sharing the stem")
         return ids, "; ".join(sources), ""
 
-    def cluster(self, species: str, items: list[Item]) -> tuple[list[str], str, str, str]:
+    def _cluster(self, species: str, items: tuple[Item, ...]) -> tuple[list[str], str, str, str]:
         """Hairpins of the genomic cluster(s) holding every listed member (miRBase gff3,
         hairpins within the cluster distance on one strand). Returns ids, expansion, status,
         reason."""
@@ -450,44 +463,93 @@ class _Part:
     joiner: str = ""
 
 
+def _span(row: dict) -> tuple[int, int]:
+    return row["start"], row["end"]
+
+
 class Extractor:
     def __init__(self, normaliser: Normaliser) -> None:
         self.norm = normaliser
         self.species_codes = normaliser.release.species_codes
+        self._single: dict[tuple[str, str], tuple] = {}
 
     def extract(self, doc_id: str, text: str) -> list[dict]:
-        work = text.translate(TRANSLATE)
+        work = text if text.isascii() or not _SPECIAL.search(text) else text.translate(TRANSLATE)
         rows: list[dict] = []
         pos = 0
-        search = HEAD.search
+        lower = work.lower()
+        fast = len(lower) == len(work)  # lower() may change lengths of rare characters
         while True:
-            m = search(work, pos)
-            if not m:
-                break
-            pos = m.end()
-            rows_g, pos = self._group(doc_id, text, work, m)
+            if fast:
+                c = CAND.search(lower, pos)
+                if not c:
+                    break
+                m = HEAD.match(work, c.start())
+                if not m:
+                    pos = c.start() + 1
+                    continue
+            else:
+                m = HEAD.search(work, pos)
+                if not m:
+                    break
+            s = m.start()
+            before = work[s - 1] if s else " "
+            if before.isalnum() or before == "_":
+                pos = s + 1  # inside a word ("AmiR-21", "Admir")
+                continue
+            sp = ""
+            if before == "-":
+                b = SPECIES_BEFORE.search(work, max(0, s - 8), s)
+                sp = b.group(1) if b else ""
+            end = m.end()
+            if not m.group("gene") and not TAIL.match(work, end):
+                # fast path: a lone name; its normalisation is memoised by spelling
+                key = (m.group(0), sp)
+                tpl = self._single.get(key)
+                if tpl is None:
+                    tpl = self._single[key] = self._template(work, m, sp)
+                pos = end
+                if tpl:
+                    row = tpl[1].copy()
+                    start = s - tpl[0]
+                    row["doc_id"] = doc_id
+                    row["start"] = row["group_start"] = start
+                    row["end"] = row["group_end"] = end
+                    row["text"] = text[start:end]
+                    rows.append(row)
+                continue
+            rows_g, pos = self._group(doc_id, text, work, m, sp)
             rows.extend(rows_g)
         if rows:
-            starts = sentence_bounds(text)
+            starts = sentence_bounds(text, max(r["start"] for r in rows))
+            last = (-1, 0, "")
             for r in rows:
-                s0, sent = sentence_at(text, starts, r["start"])
-                r["sentence"] = sent
-                r["sentence_start"] = s0
-        rows.sort(key=lambda r: (r["start"], r["end"]))
+                i = bisect.bisect_right(starts, r["start"]) - 1
+                if i != last[0]:
+                    last = (i, *sentence_at(text, starts, r["start"]))
+                r["sentence_start"], r["sentence"] = last[1], last[2]
+            rows.sort(key=_span)
         return rows
 
-    def _group(self, doc_id: str, text: str, work: str, m: re.Match) -> tuple[list[dict], int]:
-        sp = (m.group("sp") or "").lower()
+    def _template(self, work: str, m: re.Match, sp: str) -> tuple[int, dict] | tuple[()]:
+        """Row fields of a lone head (everything but offsets), or () when it is no mention."""
+        rows, _ = self._group("", "", work, m, sp)
+        if not rows:
+            return ()
+        return m.start() - rows[0]["start"], rows[0]
+
+    def _group(
+        self, doc_id: str, text: str, work: str, m: re.Match, sp: str
+    ) -> tuple[list[dict], int]:
         start = m.start()
         species = self.norm.species
         hint = ""
         if sp:
-            if sp in self.species_codes:
-                species = sp
-            else:
-                if sp in ("pre", "pri"):
-                    hint = "precursor"
-                start = m.start() + len(m.group("sp")) + 1
+            if sp.lower() in self.species_codes:
+                species = sp.lower()
+                start -= len(sp) + 1
+            elif sp.lower() in ("pre", "pri"):
+                hint = "precursor"
         if m.group("gene"):
             return self._gene(doc_id, text, m, start, species), m.end()
         if m.group("let"):
@@ -602,11 +664,11 @@ class Extractor:
             row = self._row(doc_id, text, g0, g1, species)
             label = " ".join(text[g0:g1].split())
             if is_family:
-                ids, note, reason = self.norm.family(species, items)
+                ids, note, reason = self.norm.family(species, tuple(items))
                 status = "resolved" if ids else "unresolved"
                 kind_g = "family"
             else:
-                ids, note, status, reason = self.norm.cluster(species, items)
+                ids, note, status, reason = self.norm.cluster(species, tuple(items))
                 kind_g = "cluster"
             row.update(
                 mirbase_ids=ids,
