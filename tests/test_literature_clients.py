@@ -223,6 +223,34 @@ def test_pubmed_window_over_the_fetch_limit_is_split_by_date(
         pubmed.fetch("all", stamp, stamp, cache_dir=str(tmp_path / "c"), **kwargs)
 
 
+def test_pubmed_rate_limit_is_shared_by_concurrent_runs(server, tmp_path):
+    import threading
+
+    def run(year: int) -> None:
+        pubmed.fetch(
+            "all",
+            f"{year}",
+            f"{year}",
+            email="e@example.org",
+            tool="t",
+            cache_dir=str(tmp_path),  # the same cache folder: one shared limit
+            batch_size=10,
+            base_url=f"{server.url}/eutils",
+        )
+
+    threads = [threading.Thread(target=run, args=(year,)) for year in (2010, 2011)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    searches = [r.params for r in server.requests if r.path.endswith("esearch.fcgi")]
+    assert sorted(p["mindate"][:4] for p in searches) == ["2010", "2011"]
+    assert len(server.requests) >= 6
+    # two clients at once, still at most 3 requests per second between them
+    assert sum(gaps(server.requests)) / len(gaps(server.requests)) >= 0.33
+    assert min(gaps(server.requests)) >= 0.25
+
+
 def test_pubmed_dates_are_checked():
     for bad in ("2019-01-01", "2019/13", "2019/02/30"):
         with pytest.raises(MirlensError, match="--mindate"):

@@ -18,9 +18,11 @@ import calendar
 import logging
 import os
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 import requests
 
@@ -41,7 +43,47 @@ RATE_WITH_KEY = 9.0
 # PubMed's E-utilities return at most the first 10,000 records of a search.
 PUBMED_MAX = 10_000
 MAX_BATCH = 10_000  # efetch's own cap on retmax
+RATE_FILE = ".rate-limit"  # in the cache folder: shared by concurrent `mirlens pubmed` runs
 DATE_RE = re.compile(r"^(\d{4})(?:/(\d{2})(?:/(\d{2}))?)?$")
+
+
+class SharedRateLimiter:
+    """A rate limit shared by every process that uses the same file.
+
+    Snakemake may run several PubMed queries at once; NCBI's limit is per user, so the
+    processes take turns through an exclusive lock on a file that holds the time of the
+    last request. Where file locks are unavailable it falls back to a per-process limit.
+    """
+
+    def __init__(self, path: str | Path, per_second: float) -> None:
+        self.path = Path(path)
+        self.interval = 1.0 / per_second
+        self._local = RateLimiter(per_second)
+
+    def wait(self) -> None:
+        try:
+            import fcntl
+        except ImportError:  # not POSIX
+            self._local.wait()
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a+", encoding="utf-8") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                fh.seek(0)
+                try:
+                    last = float(fh.read().strip() or 0.0)
+                except ValueError:
+                    last = 0.0
+                delay = last + self.interval - time.time()
+                if delay > 0:
+                    time.sleep(min(delay, self.interval))  # min(): a clock step back
+                fh.seek(0)
+                fh.truncate()
+                fh.write(repr(time.time()))
+                fh.flush()
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 class EntrezClient:
@@ -54,12 +96,14 @@ class EntrezClient:
         api_key: str | None = None,
         base_url: str = EUTILS_BASE,
         session: requests.Session | None = None,
+        rate_file: str | Path | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.identity = {"tool": tool, "email": email}
         self._api_key = api_key or None
         self.session = session or make_session()
-        self.limiter = RateLimiter(RATE_WITH_KEY if self._api_key else RATE_NO_KEY)
+        rate = RATE_WITH_KEY if self._api_key else RATE_NO_KEY
+        self.limiter = SharedRateLimiter(rate_file, rate) if rate_file else RateLimiter(rate)
         self.n_requests = 0
 
     def call(self, utility: str, params: dict[str, object]) -> bytes:
@@ -260,7 +304,13 @@ def fetch(
     cached = cache.load(cache_dir, "pubmed", key)
     if cached is not None:
         return cached, 0
-    client = EntrezClient(email=email, tool=tool, api_key=api_key, base_url=base_url)
+    client = EntrezClient(
+        email=email,
+        tool=tool,
+        api_key=api_key,
+        base_url=base_url,
+        rate_file=Path(cache_dir) / "pubmed" / RATE_FILE,
+    )
     records = cache.sort_records(
         list(search(client, query, mindate, maxdate, max_records, batch_size))
     )
