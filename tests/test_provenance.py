@@ -23,10 +23,21 @@ def results(tmp_path: Path) -> Path:
 
 def _run(results: Path, out: Path) -> dict:
     stats = sorted(str(p) for p in (results / "targets").glob("*.stats.json"))
-    rc = main(["provenance", "--lock", str(results.parent / "results.lock.json"),
-               "--config", str(results / "config.json"),
-               "--documents", str(results / "literature" / "documents.tsv"),
-               "--stats", *stats, "--out", str(out)])
+    rc = main(
+        [
+            "provenance",
+            "--lock",
+            str(results.parent / "results.lock.json"),
+            "--config",
+            str(results / "config.json"),
+            "--documents",
+            str(results / "literature" / "documents.tsv"),
+            "--stats",
+            *stats,
+            "--out",
+            str(out),
+        ]
+    )
     assert rc == 0
     return json.loads(out.read_text(encoding="utf-8"))
 

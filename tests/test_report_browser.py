@@ -213,8 +213,14 @@ def load_page(exe: str, html: Path, profile: Path, screenshot: Path) -> dict:
           const th = t.tHead.rows[0].cells[0]; th.click(); th.click();
           const ids = [...t.tBodies[0].rows].map(r => r.cells[0].textContent.trim());
           return {ids, sort: th.getAttribute('aria-sort')}; })()""")
+        # Rows beyond --top are folded away until "show all" is pressed.
+        facts["findings_shown"] = js("""(() => {
+          const rows = () => [...document.querySelectorAll('#findings-table tbody tr')]
+            .filter(r => r.getBoundingClientRect().height > 0).length;
+          const before = rows(); const b = document.querySelector('#findings-more');
+          if (b) b.click(); return [before, rows()]; })()""")
         metrics = browser.send("Page.getLayoutMetrics", session=session)
-        height = int(min(metrics["cssContentSize"]["height"], 30000))
+        height = int(min(metrics["cssContentSize"]["height"], 16000))  # GPU texture limit
         browser.send(
             "Emulation.setDeviceMetricsOverride",
             {"width": 1280, "height": height, "deviceScaleFactor": 1, "mobile": False},
@@ -222,7 +228,11 @@ def load_page(exe: str, html: Path, profile: Path, screenshot: Path) -> dict:
         )
         shot = browser.send(
             "Page.captureScreenshot",
-            {"format": "png", "captureBeyondViewport": True},
+            {
+                "format": "png",
+                "captureBeyondViewport": True,
+                "clip": {"x": 0, "y": 0, "width": 1280, "height": height, "scale": 1},
+            },
             session=session,
         )
         screenshot.parent.mkdir(parents=True, exist_ok=True)
@@ -255,7 +265,7 @@ def load_page(exe: str, html: Path, profile: Path, screenshot: Path) -> dict:
 def _build(tmp_path: Path, empty: bool) -> Path:
     results = make_results(tmp_path / "results", empty=empty)
     out = results / "report" / "index.html"
-    build_report(results, out, plots_dir=results / "report" / "plots")
+    build_report(results, out, plots_dir=results / "report" / "plots", top=4)
     return out
 
 
@@ -276,6 +286,7 @@ def test_report_renders_in_chromium(chromium: str, tmp_path: Path) -> None:
     for key in ("themes", "heatmap", "dotplot", "matrix", "mirna", "network"):
         assert facts[key] and facts[key]["w"] > 300 and facts[key]["h"] > 100, (key, facts[key])
     assert facts["articles"] == 3
+    assert facts["findings_shown"] == [4, 6]
     assert "miR-200c" in facts["marks"] and "MiR-21" in facts["marks"]
     # the <script> in a sentence stayed text: only the report's own script element exists
     assert facts["scripts"] == 1

@@ -29,6 +29,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 THEME_ORDER = ("emt", "angiogenesis", "immune")
 PUBMED = "https://pubmed.ncbi.nlm.nih.gov/{}/"
 DOI = "https://doi.org/{}"
+MAX_LISTED = 1000  # target rows listed per miRNA and source in the HTML (all in the workbook)
 
 
 def slug(*parts: Any) -> str:
@@ -337,10 +338,16 @@ class ReportBuilder:
                     "n": len(t),
                     "n_genes": t["gene_symbol"].nunique(),
                     "anchor": slug("mirna", mid, "targets", source),
-                    "genes": [
-                        {"gene": g, "score": s, "evidence": e}
-                        for g, s, e in zip(t["gene_symbol"], t["score"], t["evidence"], strict=True)
-                    ],
+                    "genes": ", ".join(
+                        g + (f" ({'; '.join(x for x in (str(s), str(e)) if x)})" if s or e else "")
+                        for g, s, e in zip(
+                            t["gene_symbol"][:MAX_LISTED],
+                            t["score"][:MAX_LISTED],
+                            t["evidence"][:MAX_LISTED],
+                            strict=True,
+                        )
+                    ),
+                    "n_listed": min(len(t), MAX_LISTED),
                     "evidence": sorted(ev.items(), key=lambda x: (-x[1], x[0])),
                 }
             )
@@ -579,6 +586,8 @@ def build_report(
     alpha: float = 0.05,
 ) -> dict:
     res = load_results(results_dir, provenance, config)
+    if plots_dir is not None:  # exists even when there is nothing to plot (a rule output)
+        Path(plots_dir).mkdir(parents=True, exist_ok=True)
     builder = ReportBuilder(res, top=top, alpha=alpha, plots_dir=plots_dir)
     ctx = builder.context()
     html = environment().get_template("report.html.j2").render(**ctx)

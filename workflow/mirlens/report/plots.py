@@ -269,7 +269,7 @@ def years(counts: Sequence[tuple[str, int, int]]) -> Figure | None:
         ax.set_ylabel("documents")
         ax.tick_params(axis="x", rotation=45 if len(labels) > 8 else 0)
         ax.yaxis.get_major_locator().set_params(integer=True)
-        ax.legend(frameon=False, fontsize=8)
+        ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig
 
 

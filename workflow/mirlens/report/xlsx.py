@@ -54,14 +54,27 @@ def sheet_name(name: str, used: set[str]) -> str:
     return out
 
 
-def _value(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    if isinstance(value, (list, tuple)):
-        value = ";".join(str(v) for v in value)
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_CELL]
-    return value
+def _column(series: pd.Series, numeric: bool) -> list[Any]:
+    """Cell values of one column: numbers where the whole column is numeric, clean text."""
+    if numeric:
+        text = series.astype(str).str.strip()
+        filled = ~series.isna() & (text != "")
+        nums = pd.to_numeric(series.where(filled), errors="coerce")
+        if (nums.notna() == filled).all():  # every non-empty value is a number
+            ints = nums.dropna()
+            as_int = bool(len(ints)) and (ints == ints.round()).all() and ints.abs().max() < 2**53
+            return [None if v != v else (int(v) if as_int else float(v)) for v in nums]
+    out = []
+    for v in series.tolist():
+        if v is None or (isinstance(v, float) and v != v):
+            out.append(None)
+        elif isinstance(v, str):
+            out.append(ILLEGAL_CHARACTERS_RE.sub("", v)[:MAX_CELL] if v else None)
+        elif isinstance(v, (list, tuple)):
+            out.append(";".join(str(x) for x in v)[:MAX_CELL])
+        else:
+            out.append(v)
+    return out
 
 
 def _sheet(wb: Workbook, name: str, df: pd.DataFrame) -> None:
@@ -73,21 +86,17 @@ def _sheet(wb: Workbook, name: str, df: pd.DataFrame) -> None:
         cell.font = bold
         header.append(cell)
     ws.append(header)
-    numeric = [c in NUMERIC for c in df.columns]
-    for row in df.itertuples(index=False, name=None):
-        cells = []
-        for is_num, value in zip(numeric, row, strict=True):
-            value = _value(value)
-            if is_num and isinstance(value, str) and value:
-                try:
-                    value = float(value) if not value.lstrip("-").isdigit() else int(value)
-                except ValueError:
-                    pass
-            cell = WriteOnlyCell(ws, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # never a formula
-            cells.append(cell)
-        ws.append(cells)
+    columns = [_column(df.iloc[:, i], str(c) in NUMERIC) for i, c in enumerate(df.columns)]
+    for row in zip(*columns, strict=True):
+        if any(isinstance(v, str) and v[:1] == "=" for v in row):
+            row = [_text_cell(ws, v) if isinstance(v, str) and v[:1] == "=" else v for v in row]
+        ws.append(row)
+
+
+def _text_cell(ws, value: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws, value=value)
+    cell.data_type = "s"  # text that looks like a formula stays text
+    return cell
 
 
 def _normalise_zip(data: bytes) -> bytes:

@@ -39,9 +39,17 @@
     if (!table || !table.tBodies[0]) { return; }
     input.addEventListener("input", function () {
       var q = input.value.toLowerCase();
+      table.classList.remove("collapsed");
       Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
         row.hidden = q !== "" && row.textContent.toLowerCase().indexOf(q) === -1;
       });
+    });
+  });
+  document.querySelectorAll("button[data-expand]").forEach(function (button) {
+    var table = document.getElementById(button.getAttribute("data-expand"));
+    button.addEventListener("click", function () {
+      if (table) { table.classList.remove("collapsed"); }
+      button.hidden = true;
     });
   });
   // Follow a link into closed <details>: open them so the target row is visible.
