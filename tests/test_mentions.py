@@ -148,6 +148,8 @@ def test_species_prefix(release, mature):
         ("miR-196a and -b", ["miR-196a", "b"], ["hsa-miR-196a", "hsa-miR-196b"]),
         ("let-7e, 125a and 99b", ["let-7e", "125a", "99b"],
          ["hsa-let-7e", "hsa-miR-125a", "hsa-miR-99b"]),
+        ("miR-30a-5p/-3p", ["miR-30a-5p", "3p"], ["hsa-miR-30a-5p", "hsa-miR-30a-3p"]),
+        ("miR-199a-5p and -3p", ["miR-199a-5p", "3p"], ["hsa-miR-199a-5p", "hsa-miR-199a-3p"]),
     ],
 )  # fmt: skip
 def test_enumerations(release, text, parts, names):

@@ -111,7 +111,9 @@ CONT = re.compile(
     r"(?P<join>\s?/\s?|\s?~\s?|\s+approximately\s+|\s?,\s?(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+)"
     r"(?P<dash>-\s?)?"
     r"(?P<cpfx>(?:micro-?RNA|miRNA|miR|mir)-?)?"
-    r"(?:" + _ITEM + r"|(?P<lonly>[a-z]{1,2})(?![a-z0-9])(?P<lcopy>-\d{1,2}(?![\dp]))?)",
+    r"(?:(?P<aonly>[35]p)(?![a-z0-9])|"
+    + _ITEM
+    + r"|(?P<lonly>[a-z]{1,2})(?![a-z0-9])(?P<lcopy>-\d{1,2}(?![\dp]))?)",
     re.IGNORECASE,
 )
 # words after a bare number that show it is not a miRNA ("miR-21 and 30 patients")
@@ -573,7 +575,13 @@ class Extractor:
             if c.group("cpfx") and join not in ("/", "~", "approximately"):
                 break  # "miR-1, miR-22": a full name starts its own mention
             prev = parts[-1].item
-            if c.group("lonly"):
+            if c.group("aonly"):
+                # "miR-30a-5p/-3p", "miR-199a-5p and -3p": the other arm of the same name
+                if not (join == "/" or c.group("dash")) or not prev or not prev.arm:
+                    break
+                it = prev._replace(arm=c.group("aonly").lower(), star=False)
+                s0 = c.start("aonly")
+            elif c.group("lonly"):
                 if not (join == "/" or c.group("dash")) or not prev or not prev.letter:
                     break
                 it = Item(prev.prefix, prev.num, c.group("lonly").lower(),
