@@ -251,6 +251,20 @@ def test_pubmed_rate_limit_is_shared_by_concurrent_runs(server, tmp_path):
     assert min(gaps(server.requests)) >= 0.25
 
 
+def test_pubmed_cli_as_the_workflow_calls_it(server, panc_records, tmp_path, monkeypatch):
+    # The rule passes config values as they are: max_records 0 (no cap), empty e-mail
+    # (then $MIRLENS_EMAIL is used).
+    args = pubmed_args(server, tmp_path, **{"--max-records": "0", "--batch-size": "200"})
+    args[args.index("--email") + 1] = ""
+    monkeypatch.delenv("MIRLENS_EMAIL", raising=False)
+    assert main(args) == 1  # no contact address at all: a clear error, no request
+    assert server.requests == []
+    monkeypatch.setenv("MIRLENS_EMAIL", "env@example.org")
+    assert main(args) == 0
+    assert len(list(read_jsonl(tmp_path / "pubmed.jsonl"))) == len(in_window(panc_records))
+    assert server.requests[0].params["email"] == "env@example.org"
+
+
 def test_pubmed_dates_are_checked():
     for bad in ("2019-01-01", "2019/13", "2019/02/30"):
         with pytest.raises(MirlensError, match="--mindate"):
@@ -302,6 +316,16 @@ def test_europepmc_cursor_paging_ids_and_cache(server, panc_records, tmp_path):
     assert main(epmc_args(server, tmp_path)) == 0
     assert len(server.requests) == n
     assert out.read_bytes() == first
+
+
+def test_europepmc_checks_dates_and_treats_zero_as_no_cap(server, panc_records, tmp_path):
+    with pytest.raises(MirlensError, match="after"):
+        europepmc.fetch("all", "2019-01-01", "2018-01-01", cache_dir=str(tmp_path))
+    with pytest.raises(MirlensError, match="--from-date"):
+        europepmc.fetch("all", "2019/01/01", "2019-12-31", cache_dir=str(tmp_path))
+    assert server.requests == []
+    assert main(epmc_args(server, tmp_path, **{"--max-records": "0", "--page-size": "1000"})) == 0
+    assert len(list(read_jsonl(tmp_path / "europepmc.jsonl"))) == len(in_window(panc_records))
 
 
 def test_europepmc_max_records_and_html_markup(server, panc_records, tmp_path):

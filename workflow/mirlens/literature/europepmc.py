@@ -12,6 +12,7 @@ import json
 import logging
 import re
 from collections.abc import Iterator
+from datetime import date
 
 import requests
 
@@ -132,10 +133,13 @@ def search(
         cursor = next_cursor
 
 
-def check_date(value: str, flag: str) -> str:
-    if not DATE_RE.match(value):
-        raise MirlensError(f"{flag} must be YYYY-MM-DD (got {value!r})")
-    return value
+def check_date(value: str, flag: str) -> date:
+    try:
+        if DATE_RE.match(value):
+            return date.fromisoformat(value)
+    except ValueError as exc:
+        raise MirlensError(f"{flag}: invalid date {value!r} ({exc})") from None
+    raise MirlensError(f"{flag} must be YYYY-MM-DD (got {value!r})")
 
 
 def fetch(
@@ -149,8 +153,10 @@ def fetch(
     base_url: str = EUROPEPMC_BASE,
 ) -> tuple[list[dict], int]:
     """Records of a query, from the cache when it was run before; (records, n_requests)."""
-    check_date(from_date, "--from-date")
-    check_date(to_date, "--to-date")
+    if not query.strip():
+        raise MirlensError("the Europe PMC query is empty")
+    if check_date(from_date, "--from-date") > check_date(to_date, "--to-date"):
+        raise MirlensError(f"--from-date {from_date} is after --to-date {to_date}")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise MirlensError(f"--page-size must be within 1..{MAX_PAGE_SIZE} (got {page_size})")
     params = {
@@ -174,11 +180,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--query", required=True, help="Europe PMC query syntax")
     parser.add_argument("--from-date", required=True, help="first publication date, YYYY-MM-DD")
     parser.add_argument("--to-date", required=True, help="last publication date, YYYY-MM-DD")
-    parser.add_argument("--max-records", type=int, default=None, help="cap on records fetched")
+    parser.add_argument(
+        "--max-records", type=int, default=0, help="cap on records fetched (0: no cap)"
+    )
     parser.add_argument("--page-size", type=int, default=100, help="records per page (max 1000)")
     parser.add_argument("--cache-dir", required=True, help="per-query cache folder")
     parser.add_argument("--out", required=True, help="output JSONL, one record per article")
-    parser.add_argument("--base-url", default=EUROPEPMC_BASE, help="Europe PMC REST base URL")
+    parser.add_argument(
+        "--base-url", default="", help="Europe PMC REST base URL (empty: Europe PMC's)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -187,9 +197,9 @@ def run(args: argparse.Namespace) -> int:
         args.from_date,
         args.to_date,
         cache_dir=args.cache_dir,
-        max_records=args.max_records,
+        max_records=args.max_records if args.max_records and args.max_records > 0 else None,
         page_size=args.page_size,
-        base_url=args.base_url,
+        base_url=args.base_url or EUROPEPMC_BASE,
     )
     write_jsonl(records, args.out)
     log.info("Europe PMC: %d records -> %s (%d requests)", len(records), args.out, n_requests)

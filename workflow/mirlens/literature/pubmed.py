@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 EUTILS_BASE = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
 API_KEY_ENV = "NCBI_API_KEY"
+EMAIL_ENV = "MIRLENS_EMAIL"
 # NCBI allows 3 requests/s (10 with a key) and counts arrivals; like Biopython (0.37 s),
 # keep a margin so that network jitter never pushes two requests closer than allowed.
 RATE_NO_KEY = 2.7
@@ -293,8 +294,13 @@ def fetch(
     api_key: str | None = None,
 ) -> tuple[list[dict], int]:
     """Records of a query, from the cache when it was run before; (records, n_requests)."""
-    if not email:
-        raise MirlensError("--email is required by NCBI for E-utilities")
+    if not email.strip():
+        raise MirlensError(
+            "PubMed needs a contact e-mail (NCBI's E-utilities policy): set "
+            f"literature.pubmed.email in the config, pass --email, or set ${EMAIL_ENV}"
+        )
+    if not query.strip():
+        raise MirlensError("the PubMed query is empty")
     if not 1 <= batch_size <= MAX_BATCH:
         raise MirlensError(f"--batch-size must be within 1..{MAX_BATCH} (got {batch_size})")
     if parse_date(mindate, "--mindate") > parse_date(maxdate, "--maxdate", end=True):
@@ -322,13 +328,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--query", required=True, help="PubMed query (Entrez syntax)")
     parser.add_argument("--mindate", required=True, help="first publication date, YYYY/MM/DD")
     parser.add_argument("--maxdate", required=True, help="last publication date, YYYY/MM/DD")
-    parser.add_argument("--email", required=True, help="contact e-mail sent to NCBI")
+    parser.add_argument(
+        "--email", default="", help=f"contact e-mail sent to NCBI (default: ${EMAIL_ENV})"
+    )
     parser.add_argument("--tool", default="mirlens", help="tool name sent to NCBI")
-    parser.add_argument("--max-records", type=int, default=None, help="cap on records fetched")
+    parser.add_argument(
+        "--max-records", type=int, default=0, help="cap on records fetched (0: no cap)"
+    )
     parser.add_argument("--batch-size", type=int, default=200, help="records per efetch")
     parser.add_argument("--cache-dir", required=True, help="per-query cache folder")
     parser.add_argument("--out", required=True, help="output JSONL, one record per article")
-    parser.add_argument("--base-url", default=EUTILS_BASE, help="E-utilities base URL")
+    parser.add_argument("--base-url", default="", help="E-utilities base URL (empty: NCBI's)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -336,12 +346,12 @@ def run(args: argparse.Namespace) -> int:
         args.query,
         args.mindate,
         args.maxdate,
-        email=args.email,
+        email=args.email or os.environ.get(EMAIL_ENV, ""),
         tool=args.tool,
         cache_dir=args.cache_dir,
-        max_records=args.max_records,
+        max_records=args.max_records if args.max_records and args.max_records > 0 else None,
         batch_size=args.batch_size,
-        base_url=args.base_url,
+        base_url=args.base_url or EUTILS_BASE,
         api_key=os.environ.get(API_KEY_ENV) or None,
     )
     write_jsonl(records, args.out)
