@@ -81,3 +81,32 @@ def release_for(mirbase_dir: Path, family_info: Path | None = None, distance: in
     if key not in _RELEASES:
         _RELEASES[key] = MirbaseRelease(mirbase_dir, family_info, distance)
     return _RELEASES[key]
+
+
+def gold_in_release(gold_path: str | Path, out_path: str | Path, release, species: str = "hsa"):
+    """Copy of a document-level gold file whose precursor labels are renamed to the miRBase
+    release's current names where miRBase's name history says so (``hsa-mir-203`` ->
+    ``hsa-mir-203a``). Curated labels predate miRBase 22, so comparing stems across releases
+    would count correct normalisations as errors. Returns (labels, labels renamed)."""
+    from mirlens.mirbase import name_key
+
+    idx = release.species(species)
+    n = renamed = 0
+    with open(gold_path, encoding="utf-8") as fin, open(out_path, "w", encoding="utf-8") as fout:
+        for line in fin:
+            if not line.strip():
+                continue
+            d = json.loads(line)
+            labels = []
+            for label in d.get("mirna_labels", []):
+                key = name_key(label)
+                n += 1
+                accs = idx.hairpin_keys.get(key) or idx.hairpin_old.get(key)
+                if accs and key not in idx.hairpin_keys:
+                    labels.extend(sorted(idx.hairpin_name[a] for a in accs))
+                    renamed += 1
+                else:
+                    labels.append(label)
+            d["mirna_labels"] = labels
+            fout.write(json.dumps(d) + "\n")
+    return n, renamed
