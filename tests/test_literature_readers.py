@@ -205,6 +205,21 @@ def test_pdf_text_layer_is_read_with_pypdf():
     assert "miR-21 targets PTEN in PDAC." in doc.text
     assert "hsa-miR-155-5p" in doc.text
     assert doc.text.index("hsa-miR-155-5p") < doc.text.index("Page two: let-7a")
+    # id from the file's bytes: independent of how a pypdf version extracts the text
+    assert doc.doc_id == content_id((FIX / "paper.pdf").read_bytes())
+    assert doc.sha256 == hashlib.sha256(doc.text.encode()).hexdigest()
+
+
+def test_pdf_doi_in_metadata_is_the_id(tmp_path):
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(FIX / "paper.pdf"))
+    writer.add_metadata({"/doi": "10.1000/pdf.1", "/Title": "With a DOI"})
+    with open(tmp_path / "doi.pdf", "wb") as fh:
+        writer.write(fh)
+    doc = only(tmp_path / "doi.pdf")
+    assert (doc.doc_id, doc.doi, doc.title) == ("10.1000/pdf.1", "10.1000/pdf.1", "With a DOI")
+    assert "miR-21 targets PTEN" in doc.text
 
 
 def test_pdf_without_text_layer_and_broken_pdf_are_skipped(tmp_path):

@@ -33,7 +33,9 @@ XML_SUFFIXES = {".xml", ".nxml"}
 
 @dataclass(frozen=True)
 class Document:
-    doc_id: str  # stable: PMID / PMCID / DOI where known, else content hash ("sha256:" + 16 hex)
+    # stable: PMID / PMCID / DOI where known, else content hash ("sha256:" + 16 hex; of
+    # the text, or of the file's bytes for PDF, whose text extraction may vary by version)
+    doc_id: str
     text: str  # the text as read; mention offsets point into this exact string
     source: str  # "file", "jsonl", "pubmed", "europepmc", ...
     path: str  # file path (as given) or query
@@ -265,12 +267,23 @@ def read_pdf(data: bytes, path: str) -> Iterator[Document]:
     text = "\n".join(t for t in texts if t.strip())
     if not text.strip():
         raise SkipDocument("PDF has no text layer (scanned image? OCR is not done)")
-    meta_title = ""
+    meta_title, doi = "", ""
     try:
-        meta_title = _squash((reader.metadata or {}).get("/Title") or "")
+        meta = reader.metadata or {}
+        meta_title = _squash(meta.get("/Title") or "")
+        doi = _squash(meta.get("/doi") or meta.get("/DOI") or "")
     except Exception:  # broken metadata is not worth losing the text for
         pass
-    yield make_document(text, source="file", path=path, title=meta_title or first_line(text))
+    # Without a DOI the id is the hash of the file, not of the extracted text, so that a
+    # change in the PDF library's text extraction does not change the id (or the shard).
+    yield make_document(
+        text,
+        source="file",
+        path=path,
+        doc_id=doi or content_id(data),
+        title=meta_title or first_line(text),
+        doi=doi,
+    )
 
 
 # Elements after which browsers break the line; inline ones (b, i, sup, a) join their text.
@@ -599,7 +612,7 @@ def _reader_for(name: str) -> tuple[Reader | None, str]:
 # Larger files (or gzip members) are skipped rather than read into memory.
 MAX_BYTES = 1 << 30
 # Bump when a reader's output changes: it invalidates every cached read.
-READER_VERSION = "1"
+READER_VERSION = "2"
 # Formats worth caching (parsing a PDF takes far longer than hashing it).
 CACHED_FORMATS = {"PDF", "HTML", "XML", "JSON"}
 
