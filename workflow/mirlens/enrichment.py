@@ -86,11 +86,13 @@ def hypergeom_tail(x: np.ndarray, M: int, m: np.ndarray, n: np.ndarray) -> np.nd
     """P(X >= x) for X ~ Hypergeom(M, m, n), elementwise; equals ``hypergeom.sf(x-1, M, m, n)``.
 
     ``scipy.stats.hypergeom.sf`` costs ~30 us per value (boost's exact pmf), too slow for
-    millions of miRNA x gene-set pairs. The same tail is summed here from scipy's
-    ``hypergeom.logpmf`` at one end and the pmf ratio recurrence, always over the short
-    side of the mean (the tail itself above the mean, 1 - the lower tail below it), until
+    millions of miRNA x gene-set pairs. Here the pmf at one end of the tail comes from a
+    table of log-factorials in extended precision (``np.longdouble``; ~1e-13 relative
+    to boost's pmf), and the tail is summed with the pmf ratio recurrence, always on the
+    short side of the mean (the tail itself above it, 1 - the lower tail below it), until
     the terms no longer change the sum. Tests check it against ``hypergeom.sf`` at 1e-9.
     """
+    M = int(M)
     x, m, n = (np.asarray(a, dtype=np.int64) for a in np.broadcast_arrays(x, m, n))
     shape = x.shape
     x, m, n = x.ravel(), m.ravel(), n.ravel()
@@ -101,34 +103,66 @@ def hypergeom_tail(x: np.ndarray, M: int, m: np.ndarray, n: np.ndarray) -> np.nd
     todo = (x > lo) & (x <= hi)
     up = todo & (x * M > n * m)
     down = todo & ~up
-    if up.any():
-        out[up] = _tail_sum(x[up], M, m[up], n[up], upward=True)
-    if down.any():
-        out[down] = 1.0 - _tail_sum(x[down] - 1, M, m[down], n[down], upward=False)
+    if todo.any():
+        lf = _log_factorials(M)
+        if up.any():
+            out[up] = _tail_sum(x[up], M, m[up], n[up], lf, upward=True)
+        if down.any():
+            out[down] = 1.0 - _tail_sum(x[down] - 1, M, m[down], n[down], lf, upward=False)
     return np.clip(out, 0.0, 1.0).reshape(shape)
 
 
-def _tail_sum(start: np.ndarray, M: int, m: np.ndarray, n: np.ndarray, upward: bool) -> np.ndarray:
+def _log_factorials(M: int) -> np.ndarray:
+    """log(k!) for k = 0..M in extended precision (cumulative sum of logs)."""
+    k = np.arange(1, M + 1, dtype=np.longdouble)
+    return np.concatenate([np.zeros(1, dtype=np.longdouble), np.cumsum(np.log(k))])
+
+
+_STEPS = 4  # recurrence terms between convergence checks
+
+
+def _tail_sum(
+    start: np.ndarray, M: int, m: np.ndarray, n: np.ndarray, lf: np.ndarray, upward: bool
+) -> np.ndarray:
     """sum of pmf(j) for j from ``start`` away from the mode (up or down), vectorised."""
-    log_first = stats.hypergeom.logpmf(start, M, m, n)
+    x = start
+    log_first = (
+        lf[m] - lf[x] - lf[m - x] + lf[M - m] - lf[n - x] - lf[M - m - n + x] - lf[M] + lf[n]
+        + lf[M - n]
+    ).astype(np.float64)  # fmt: skip
+    total = np.ones(start.size)
+    # Iterate on compacted copies of the entries whose sum still changes. Past the end of
+    # the support a ratio is 0, so extra steps of converged entries add exact zeros.
+    ids = np.arange(start.size)
     j = start.astype(np.float64)
     mf, nf = m.astype(np.float64), n.astype(np.float64)
-    term = np.ones_like(j)
-    total = np.ones_like(j)
-    active = np.arange(j.size)
-    while active.size:
-        ja, ma, na = j[active], mf[active], nf[active]
-        if upward:  # pmf(j+1)/pmf(j); 0 at j = min(m, n)
-            ratio = (ma - ja) * (na - ja) / ((ja + 1.0) * (M - ma - na + ja + 1.0))
-            j[active] = ja + 1.0
-        else:  # pmf(j-1)/pmf(j); 0 at the lower end of the support
-            ratio = ja * (M - ma - na + ja) / ((ma - ja + 1.0) * (na - ja + 1.0))
-            j[active] = ja - 1.0
-        t = term[active] * ratio
-        term[active] = t
-        s = total[active] + t
-        total[active] = s
-        active = active[t > 1e-17 * s]
+    rest = M - mf - nf  # M - m - n
+    term = np.ones(start.size)
+    acc = np.ones(start.size)
+    while ids.size:
+        for _ in range(_STEPS):
+            if upward:  # pmf(j+1)/pmf(j)
+                num = mf - j
+                num *= nf - j
+                den = rest + j
+                den += 1.0
+                j += 1.0
+                den *= j
+            else:  # pmf(j-1)/pmf(j)
+                num = rest + j
+                num *= j
+                den = mf - j
+                den += 1.0
+                den *= nf - j + 1.0
+                j -= 1.0
+            np.maximum(num, 0.0, out=num)
+            num /= den
+            term *= num
+            acc += term
+        going = term > 1e-17 * acc
+        if not going.all():
+            total[ids[~going]] = acc[~going]
+            ids, j, mf, nf, rest, term, acc = (a[going] for a in (ids, j, mf, nf, rest, term, acc))
     with np.errstate(divide="ignore"):
         return np.exp(log_first + np.log(total))
 
@@ -379,7 +413,7 @@ class EnrichmentResult:
     universe: list[str] = field(default_factory=list)  # library spelling, sorted
 
 
-def _ora(T: sparse.csr_array, S: sparse.csc_array, G: int):
+def ora(T: sparse.csr_array, S: sparse.csc_array, G: int):
     """Overlaps, query sizes and hypergeometric p-values for every row of T x set."""
     X = np.asarray((T @ S).toarray(), dtype=np.int64)  # (R, K)
     n = np.asarray(T.sum(axis=1)).ravel().astype(np.int64)
@@ -388,17 +422,36 @@ def _ora(T: sparse.csr_array, S: sparse.csc_array, G: int):
     return X, n, m, p
 
 
-def _overlap_genes(T_rows: sparse.csr_array, S: sparse.csc_array, display: np.ndarray) -> list:
-    """For each row of T and each set: ';'-joined genes in both (sorted by gene index)."""
-    out = []
+def overlap_genes(T: sparse.csr_array, S: sparse.csc_array, display: np.ndarray) -> np.ndarray:
+    """(R*K,) object array: for row r of T and set k, the ';'-joined genes in both.
+
+    Vectorised over every (row, gene, set) triple: each target gene of a row is repeated
+    once per set that holds it, triples are sorted by (row, set, gene) and the names
+    concatenated per (row, set) group with ``np.add.reduceat``.
+    """
+    R, K = T.shape[0], S.shape[1]
+    out = np.full(R * K, "", dtype=object)
+    T = sparse.csr_array(T)
+    T.sort_indices()
     S_csr = sparse.csr_array(S)
-    for i in range(T_rows.shape[0]):
-        genes = T_rows.indices[T_rows.indptr[i] : T_rows.indptr[i + 1]]
-        sub = sparse.csc_array(S_csr[np.sort(genes)])
-        sub.sort_indices()
-        gsorted = display[np.sort(genes)]
-        chunks = np.split(sub.indices, sub.indptr[1:-1])
-        out.append([";".join(gsorted[c]) for c in chunks])
+    S_csr.sort_indices()
+    rows = np.repeat(np.arange(R), np.diff(T.indptr))
+    genes = T.indices
+    lengths = np.diff(S_csr.indptr)[genes]
+    total = int(lengths.sum())
+    if total == 0:
+        return out
+    row_rep = np.repeat(rows, lengths)
+    gene_rep = np.repeat(genes, lengths)
+    first = np.repeat(S_csr.indptr[genes] - (np.cumsum(lengths) - lengths), lengths)
+    set_rep = S_csr.indices[np.arange(total) + first]
+    key = row_rep.astype(np.int64) * K + set_rep
+    order = np.lexsort((gene_rep, key))
+    key, gene_rep = key[order], gene_rep[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    labels = (display + ";")[gene_rep]
+    joined = np.add.reduceat(labels, starts)
+    out[key[starts]] = [j[:-1] for j in joined]
     return out
 
 
@@ -468,9 +521,9 @@ def enrich(
         return EnrichmentResult(empty, meta, universe.display)
 
     S, K = gs.matrix, len(gs.names)
-    X, nq, m, P = _ora(T, S, G)
+    X, nq, m, P = ora(T, S, G)
     union = sparse.csr_array((np.asarray(T.sum(axis=0)).reshape(1, -1) > 0).astype(np.float64))
-    Xu, nu, _, Pu = _ora(union, S, G)
+    Xu, nu, _, Pu = ora(union, S, G)
     stat_fisher = -2.0 * np.log(np.maximum(P, 1e-300)).sum(axis=0)  # (K,)
     p_fisher = stats.chi2.sf(stat_fisher, 2 * len(mirnas))
     counts = np.asarray(T.sum(axis=0)).ravel()
@@ -498,7 +551,7 @@ def enrich(
         pool_index = {name: i for i, name in enumerate(pool)}
         need_pool_p = "per_mirna" in scopes or "pathways_union" in scopes
         if need_pool_p:
-            _, _, _, P_pool = _ora(Tp, S, G)
+            _, _, _, P_pool = ora(Tp, S, G)
         if "per_mirna" in scopes:
             q_in_pool = np.array([pool_index.get(mi, -1) for mi in mirnas], dtype=np.int64)
             emp["per_mirna"], n_null_used["per_mirna"] = per_mirna_empirical(
@@ -511,7 +564,7 @@ def enrich(
         if "genes_union" in scopes:
             null_union = null_counts.copy()
             null_union.data = np.ones_like(null_union.data)
-            _, _, _, P_null = _ora(null_union, S, G)
+            _, _, _, P_null = ora(null_union, S, G)
             emp["genes_union"] = _empirical(P_null, Pu[0], larger_is_extreme=False)
         if "pathways_union" in scopes:
             L_pool = -2.0 * np.log(np.maximum(P_pool, 1e-300))
@@ -522,40 +575,43 @@ def enrich(
             z_null, _ = mann_whitney_greater(nr, S, nt)
             emp["weighted"] = _empirical(z_null, z_w[0], larger_is_extreme=True)
 
-    # ---- assemble rows
-    frames = []
+    # ---- assemble rows: one block of columns per scope, sorted once at the end.
+    # Repeated strings are (values, codes) pairs -> categorical columns, so that millions
+    # of per-miRNA rows are sorted and built without touching Python string objects.
+    names = np.asarray(gs.names, dtype=object)
+    theme_k = np.asarray([theme_of.get(n, "") for n in gs.names], dtype=object)
+    ks = np.arange(K)
     nan_k = np.full(K, np.nan)
-    union_mirnas = _mirnas_per_set(X, mirnas)
+    blocks: list[dict] = []
     if "per_mirna" in scopes:
-        genes = _overlap_genes(T, S, display)
-        fdr = bh(P, axis=1)
+        M = len(mirnas)
+        mi_codes = np.repeat(np.arange(M), K)
+        mi_names = np.asarray(mirnas, dtype=object)
         e = emp.get("per_mirna")
-        efdr = bh(e, axis=1) if e is not None else None
         nn = n_null_used.get("per_mirna")
-        for i, mi in enumerate(mirnas):
-            frames.append(
-                _frame(
-                    scope=mi,
-                    gs=gs,
-                    theme_of=theme_of,
-                    overlap=X[i],
-                    G=G,
-                    odds_ratio=haldane_odds_ratio(X[i], G, m, nq[i]),
-                    pvalue=P[i],
-                    fdr=fdr[i],
-                    emp=e[i] if e is not None else nan_k,
-                    emp_fdr=efdr[i] if efdr is not None else nan_k,
-                    genes=genes[i],
-                    library=library.name,
-                    test="hypergeometric",
-                    n_mirnas=1,
-                    n_query=nq[i],
-                    expected=nq[i] * m / G,
-                    n_null=nn[i] if nn is not None else 0,
-                    mirnas=[mi] * K,
-                )
-            )
-    union_genes = _overlap_genes(union, S, display)[0]
+        blocks.append(
+            {
+                "scope": (mi_names, mi_codes),
+                "gene_set": (names, np.tile(ks, M)),
+                "theme": (theme_k, np.tile(ks, M)),
+                "set_size": np.tile(m, M),
+                "overlap": X.ravel(),
+                "odds_ratio": haldane_odds_ratio(X, G, m[None, :], nq[:, None]).ravel(),
+                "pvalue": P.ravel(),
+                "fdr": bh(P, axis=1).ravel(),
+                "empirical_pvalue": e.ravel() if e is not None else np.full(M * K, np.nan),
+                "genes": overlap_genes(T, S, display),
+                "empirical_fdr": bh(e, axis=1).ravel() if e is not None else np.full(M * K, np.nan),
+                "test": (np.array(["hypergeometric"], dtype=object), np.zeros(M * K, np.int64)),
+                "n_mirnas": np.ones(M * K, dtype=np.int64),
+                "n_query": np.repeat(nq, K),
+                "expected": (nq[:, None] * m[None, :] / G).ravel(),
+                "n_null": np.repeat(nn, K) if nn is not None else np.zeros(M * K, np.int64),
+                "mirnas": (mi_names, mi_codes),
+            }
+        )
+    union_genes = overlap_genes(union, S, display)
+    union_mirnas = _mirnas_per_set(X, mirnas)
     for scope, test, p, orr in (
         ("genes_union", "hypergeometric", Pu[0], haldane_odds_ratio(Xu[0], G, m, nu[0])),
         ("pathways_union", "fisher_combined", p_fisher, nan_k),
@@ -564,64 +620,75 @@ def enrich(
         if scope not in scopes:
             continue
         e = emp.get(scope)
-        frames.append(
-            _frame(
-                scope=scope,
-                gs=gs,
-                theme_of=theme_of,
-                overlap=Xu[0],
-                G=G,
-                odds_ratio=orr,
-                pvalue=p,
-                fdr=bh(p),
-                emp=e if e is not None else nan_k,
-                emp_fdr=bh(e) if e is not None else nan_k,
-                genes=union_genes,
-                library=library.name,
-                test=test,
-                n_mirnas=len(mirnas),
-                n_query=nu[0],
-                expected=nu[0] * m / G,
-                n_null=n_null_used.get(scope, 0),
-                mirnas=union_mirnas,
-            )
+        zeros = np.zeros(K, dtype=np.int64)
+        blocks.append(
+            {
+                "scope": (np.array([scope], dtype=object), zeros),
+                "gene_set": (names, ks),
+                "theme": (theme_k, ks),
+                "set_size": m,
+                "overlap": Xu[0],
+                "odds_ratio": orr,
+                "pvalue": p,
+                "fdr": bh(p),
+                "empirical_pvalue": e if e is not None else nan_k,
+                "genes": union_genes,
+                "empirical_fdr": bh(e) if e is not None else nan_k,
+                "test": (np.array([test], dtype=object), zeros),
+                "n_mirnas": np.full(K, len(mirnas), dtype=np.int64),
+                "n_query": np.full(K, nu[0], dtype=np.int64),
+                "expected": nu[0] * m / G,
+                "n_null": np.full(K, n_null_used.get(scope, 0), dtype=np.int64),
+                "mirnas": (union_mirnas, ks),
+            }
         )
-    table = pd.concat(frames, ignore_index=True) if frames else empty
-    table = table.sort_values(["scope", "pvalue", "gene_set"], kind="mergesort")
-    return EnrichmentResult(table.reset_index(drop=True)[COLUMNS], meta, universe.display)
+    table = _sorted_table(blocks, K, G, library.name) if blocks else empty
+    return EnrichmentResult(table, meta, universe.display)
 
 
-def _mirnas_per_set(X: np.ndarray, mirnas: list[str]) -> list[str]:
+def _mirnas_per_set(X: np.ndarray, mirnas: list[str]) -> np.ndarray:
     names = np.asarray(mirnas, dtype=object)
-    return [";".join(names[X[:, k] > 0]) for k in range(X.shape[1])]
+    return np.asarray([";".join(names[X[:, k] > 0]) for k in range(X.shape[1])], dtype=object)
 
 
-def _frame(*, scope: str, gs: GeneSets, theme_of: dict, G: int, **cols) -> pd.DataFrame:
-    """One scope's rows: one per tested gene set, in gene-set order."""
-    K = len(gs.names)
-    return pd.DataFrame(
-        {
-            "scope": [scope] * K,
-            "gene_set": gs.names,
-            "theme": [theme_of.get(n, "") for n in gs.names],
-            "set_size": gs.sizes,
-            "overlap": np.asarray(cols["overlap"], dtype=np.int64),
-            "universe_size": G,
-            "odds_ratio": cols["odds_ratio"],
-            "pvalue": cols["pvalue"],
-            "fdr": cols["fdr"],
-            "empirical_pvalue": cols["emp"],
-            "genes": cols["genes"],
-            "empirical_fdr": cols["emp_fdr"],
-            "library": cols["library"],
-            "test": cols["test"],
-            "n_mirnas": cols["n_mirnas"],
-            "n_query": int(cols["n_query"]),
-            "expected": cols["expected"],
-            "n_null": int(cols["n_null"]),
-            "mirnas": list(cols["mirnas"]),
-        }
-    )
+def _merge_categories(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenate (values, codes) pairs into one sorted category list and global codes."""
+    cats = np.unique(np.concatenate([np.asarray(v, dtype=str) for v, _ in parts]))
+    codes = [np.searchsorted(cats, np.asarray(v, dtype=str))[c] for v, c in parts]
+    return cats, np.concatenate(codes)
+
+
+def _sorted_table(blocks: list[dict], K: int, G: int, library: str) -> pd.DataFrame:
+    """Concatenate scope blocks (K rows per scope, in gene-set name order) and sort them by
+    scope, pvalue, gene_set: a stable per-scope argsort of the p-values, then scopes by name.
+    """
+    data: dict[str, object] = {}
+    for name in COLUMNS:
+        if name in ("universe_size", "library"):
+            continue
+        parts = [b[name] for b in blocks]
+        if isinstance(parts[0], tuple):
+            data[name] = _merge_categories(parts)
+        else:
+            data[name] = np.concatenate(parts)
+    pvalue = data["pvalue"].reshape(-1, K)  # one row per scope
+    within = np.argsort(pvalue, axis=1, kind="stable")  # ties keep gene-set name order
+    scope_cats, scope_codes = data["scope"]
+    by_name = np.argsort(scope_codes[::K], kind="stable")  # categories are sorted names
+    order = (by_name[:, None] * K + within[by_name]).ravel()
+    cols: dict[str, object] = {}
+    for name in COLUMNS:
+        if name == "universe_size":
+            cols[name] = np.full(order.size, G, dtype=np.int64)
+        elif name == "library":
+            cols[name] = pd.Categorical.from_codes(np.zeros(order.size, np.int64), [library])
+        elif isinstance(data[name], tuple):
+            cats, codes = data[name]
+            cols[name] = pd.Categorical.from_codes(codes[order], pd.Index(cats, dtype=object))
+        else:
+            v = data[name][order]
+            cols[name] = pd.Series(v, dtype=object, copy=False) if v.dtype == object else v
+    return pd.DataFrame(cols, copy=False)
 
 
 # ---------------------------------------------------------------- I/O + CLI
