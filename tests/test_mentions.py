@@ -205,11 +205,19 @@ def test_family_without_targetscan_uses_mifam(mirbase_dir):
     assert "hsa-miR-98-5p" in row["mirbase_names"] and "TargetScan" not in row["expansion"]
 
 
-def test_letterless_name_is_ambiguous_with_candidates(release):
+def test_letterless_name_of_one_family_is_the_family(release):
     row = one(release, "miR-29 is low")
-    assert row["status"] == "ambiguous"
+    assert row["status"] == "resolved"
     assert {"hsa-miR-29a-3p", "hsa-miR-29b-3p", "hsa-miR-29c-3p"} <= set(row["mirbase_names"])
-    assert "no letter" in row["reason"]
+    assert "no letter" in row["reason"] and "MIPF" in row["reason"]
+
+
+def test_letterless_name_across_families_is_ambiguous(release):
+    idx = release.species("hsa")
+    row = one(release, "miR-548 is low")
+    assert row["status"] == "ambiguous" and "could be" in row["reason"]
+    hairpins = {h for m in row["mirbase_ids"] for h in idx.mature_hairpins[m]}
+    assert len({idx.mifam_of.get(h) for h in hairpins}) > 1
 
 
 @pytest.mark.parametrize("symbol", ["MIR155HG", "MIR31HG", "MIR17HG"])

@@ -13,7 +13,7 @@ from mirlens.mirbase import read_mature
 
 FAMILY_INFO = "mirror/www.targetscan.org/vert_80/vert_80_data_download/miR_Family_Info.txt.zip"
 DOCS = [
-    {"doc_id": "d2", "text": "miR-21 and miR-21* rise. MIR155HG is a lncRNA. miR-29 falls."},
+    {"doc_id": "d2", "text": "miR-21 and miR-21* rise. MIR155HG is a lncRNA. miR-548 falls."},
     {"doc_id": "d1", "text": "The miR-17~92 cluster and hsa-miR-21-5p. miR-9999 is new."},
     {"doc_id": "d3", "text": "No specific microRNA is named here."},
 ]
@@ -61,8 +61,8 @@ def test_tables(tmp_path, mirbase_dir):
     assert mir.set_index("name").loc["hsa-miR-21-3p", "n_mentions"] == "2"
     # cluster members come in through the cluster, counted as such
     assert mir.set_index("name").loc["hsa-miR-92a-3p", "n_cluster"] == "1"
-    # ambiguous "miR-29" is not placed in the table
-    assert not mir["name"].str.startswith("hsa-miR-29").any()
+    # ambiguous "miR-548" is not placed in the table
+    assert not mir["name"].str.startswith("hsa-miR-548").any()
 
     mature = read_mature(mirbase_dir / "mature.fa").set_index("mirbase_id")
     fasta = (res / "sequences" / "mirnas.fa").read_text().splitlines()
@@ -73,7 +73,7 @@ def test_tables(tmp_path, mirbase_dir):
     assert list(un.columns) == ["text", "status", "reason", "n_mentions", "n_documents",
                                 "example_doc_id", "example_sentence"]  # fmt: skip
     by = un.set_index("text")
-    assert by.loc["hsa-miR-29", "status"] == "ambiguous"
+    assert by.loc["hsa-miR-548", "status"] == "ambiguous"
     assert by.loc["MIR155HG", "status"] == "unresolved"
     assert "host gene" in by.loc["MIR155HG", "reason"]
     assert by.loc["hsa-miR-9999", "example_sentence"] == "miR-9999 is new."

@@ -316,6 +316,11 @@ class Normaliser:
                         "no dominant arm recorded for " + self._hp_names(idx, undetermined)
                     )
             if how == "lettered":
+                family = self._one_family(idx, hp)
+                if family:
+                    # "miR-29": all of miR-29a/b/c, which are one family: a well-defined set
+                    reason = f"{full} has no letter: read as {self._hp_names(idx, hp)} ({family})"
+                    return Resolution(tuple(ids), "resolved", reason, tuple(sorted(hp)), True)
                 reason = f"{full} has no letter: could be {self._hp_names(idx, hp)}"
                 return Resolution(tuple(ids), "ambiguous", reason, tuple(sorted(hp)), True)
             return Resolution(tuple(ids), "resolved", "; ".join(notes), tuple(sorted(hp)), True)
@@ -329,6 +334,19 @@ class Normaliser:
 
     def _done(self, ids, reason, hp, arm_applied) -> Resolution:
         return Resolution(tuple(ids), "resolved", reason, tuple(hp), arm_applied)
+
+    @staticmethod
+    def _one_family(idx: SpeciesIndex, hairpins: set[str]) -> str:
+        """The one miRBase family (miFam) or TargetScan seed family that all hairpins (or
+        their dominant matures) belong to, else ""."""
+        fams = {idx.mifam_of.get(h) for h in hairpins}
+        if len(fams) == 1 and None not in fams:
+            fid, fname = fams.pop()
+            return f"one miRBase family, {fid} {fname}"
+        seeds = {idx.seed_family_of.get(m) for h in hairpins for m in idx.dominant.get(h, [])}
+        if len(seeds) == 1 and None not in seeds:
+            return f"one TargetScan seed family, {seeds.pop()}"
+        return ""
 
     @staticmethod
     def _hp_names(idx: SpeciesIndex, hp: Iterable[str]) -> str:
