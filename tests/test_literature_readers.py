@@ -120,6 +120,15 @@ def test_legacy_encoding_is_detected(tmp_path):
     assert "pancréatiques" in doc.text
 
 
+def test_byte_order_marks_are_honoured_and_removed(tmp_path):
+    text = "miR-21 élevé\nmiR-155"
+    (tmp_path / "u16.txt").write_bytes(text.encode("utf-16"))  # with its BOM
+    (tmp_path / "u8.txt").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    docs = docs_of(tmp_path)
+    assert [d.text for d in docs] == [text, text]
+    assert docs[0].doc_id == docs[1].doc_id == content_id(text)
+
+
 def test_panc_jsonl_reads_all_322_records():
     path = shared_path("data/literature/miretrieve_panc.abstracts.jsonl")
     docs = docs_of(path)
