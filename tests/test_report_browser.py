@@ -16,6 +16,7 @@ import os
 import queue
 import shutil
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -41,6 +42,14 @@ FLAGS = [
     "--window-size=1280,900",
     "--remote-debugging-pipe",
 ]
+
+TRAMPOLINE = (
+    "import fcntl, os, sys\n"
+    "r, w = (fcntl.fcntl(int(fd), fcntl.F_DUPFD, 10) for fd in sys.argv[1:3])\n"
+    "os.dup2(r, 3)\nos.dup2(w, 4)\n"
+    "for fd in {r, w, *map(int, sys.argv[1:3])} - {3, 4}:\n    os.close(fd)\n"
+    "os.execv(sys.argv[3], sys.argv[3:])\n"
+)
 
 pytestmark = pytest.mark.browser
 
@@ -76,17 +85,24 @@ class Browser:
         to_child_r, self._to_child = os.pipe()
         self._from_child, from_child_w = os.pipe()
 
-        def wire_fds() -> None:  # runs in the child before exec: put the pipe ends on 3/4
-            r, w = os.dup(to_child_r), os.dup(from_child_w)
-            os.dup2(r, 3)
-            os.dup2(w, 4)
-
+        # Chromium expects the pipe on fds 3 (commands in) and 4 (replies out). A tiny Python
+        # trampoline moves our pipe ends there and execs chromium, so nothing depends on which
+        # descriptors happen to be free in this process.
         self.proc = subprocess.Popen(
-            [exe, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
+            [
+                sys.executable,
+                "-c",
+                TRAMPOLINE,
+                str(to_child_r),
+                str(from_child_w),
+                exe,
+                *FLAGS,
+                f"--user-data-dir={profile}",
+                "about:blank",
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
-            pass_fds=(3, 4),
-            preexec_fn=wire_fds,
+            pass_fds=(to_child_r, from_child_w),
         )
         os.close(to_child_r)
         os.close(from_child_w)

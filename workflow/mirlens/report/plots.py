@@ -75,7 +75,9 @@ def inline_svg(svg: str, prefix: str) -> str:
         svg = re.sub(rf'href="#({pattern})"', rf'href="#{prefix}-\1"', svg)
         svg = re.sub(rf"url\(#({pattern})\)", rf"url(#{prefix}-\1)", svg)
     # Natural size from width/height; CSS shrinks wide figures (the viewBox keeps the ratio).
-    return svg.replace("<svg", f'<svg role="img" class="fig" data-fig="{prefix}"', 1)
+    return svg.replace(
+        "<svg", f'<svg role="img" aria-label="{prefix}" class="fig" data-fig="{prefix}"', 1
+    )
 
 
 def heatmap(
