@@ -421,9 +421,10 @@ class Normaliser:
             hp |= set(idx.mifam_members[fid])
             sources.append(f"miRBase {fid} {fname}")
         ids = idx.matures_of(hp, self.arm_policy)
-        base_ids = list(ids)
-        seed = sorted({idx.seed_family_of[m] for m in base_ids if m in idx.seed_family_of})
-        # seed families: only those whose TargetScan name carries the stem asked for
+        # seed families of the dominant (family-defining) arms whose TargetScan name carries
+        # the stem asked for; minor arms' seed families are unrelated to the family's name
+        major = idx.matures_of(hp, "dominant")
+        seed = sorted({idx.seed_family_of[m] for m in major if m in idx.seed_family_of})
         stems = {re.sub(r"^(mir|let|lin)-", "", it.base) for it in items}
         for fname in seed:
             if any(re.search(rf"(?<![\d]){re.escape(s)}(?![\d])", fname) for s in stems):
