@@ -128,6 +128,7 @@ GROUP_WORD = re.compile(
     r"(?P<word>famil(?:y|ies)|clusters?|polycistron)\b",
     re.IGNORECASE,
 )
+_JOIN_PREFIXED = ("/", "~", "approximately")  # joiners that may repeat the prefix
 # anything that may extend a head: a continuation or a family/cluster word
 TAIL = re.compile(CONT.pattern + "|" + GROUP_WORD.pattern, re.IGNORECASE)
 WEAK_PREFIX = re.compile(r"(?:micro[ -]?RNA|miRNA)s", re.IGNORECASE)
@@ -523,7 +524,12 @@ class Extractor:
                 b = SPECIES_BEFORE.search(work, max(0, s - 8), s)
                 sp = b.group(1) if b else ""
             end = m.end()
-            if not m.group("gene") and not TAIL.match(work, end):
+            t = None if m.group("gene") else TAIL.match(work, end)
+            lone = t is None or (
+                # "miR-1, miR-22": a full name after a list joiner starts its own mention
+                t.group("cpfx") is not None and t.group("join").strip() not in _JOIN_PREFIXED
+            )
+            if lone and not m.group("gene"):
                 # fast path: a lone name; its normalisation is memoised by spelling
                 key = (m.group(0), sp)
                 tpl = self._single.get(key)
@@ -591,7 +597,7 @@ class Extractor:
             if not c:
                 break
             join = c.group("join").strip().lower()
-            if c.group("cpfx") and join not in ("/", "~", "approximately"):
+            if c.group("cpfx") and join not in _JOIN_PREFIXED:
                 break  # "miR-1, miR-22": a full name starts its own mention
             prev = parts[-1].item
             if c.group("aonly"):
