@@ -575,120 +575,123 @@ def enrich(
             z_null, _ = mann_whitney_greater(nr, S, nt)
             emp["weighted"] = _empirical(z_null, z_w[0], larger_is_extreme=True)
 
-    # ---- assemble rows: one block of columns per scope, sorted once at the end.
-    # Repeated strings are (values, codes) pairs -> categorical columns, so that millions
-    # of per-miRNA rows are sorted and built without touching Python string objects.
-    names = np.asarray(gs.names, dtype=object)
-    theme_k = np.asarray([theme_of.get(n, "") for n in gs.names], dtype=object)
-    ks = np.arange(K)
+    # ---- assemble rows. Every scope is one row of (scope x gene set) matrices: per-miRNA
+    # rows first, then the union scopes. Matrix columns are gathered once in output order;
+    # per-scope and per-set columns are looked up by index, strings become categoricals.
+    M = len(mirnas)
+    union_scopes = [sc for sc in ("genes_union", "pathways_union", "weighted") if sc in scopes]
+    rows_pm = M if "per_mirna" in scopes else 0
     nan_k = np.full(K, np.nan)
-    blocks: list[dict] = []
-    if "per_mirna" in scopes:
-        M = len(mirnas)
-        mi_codes = np.repeat(np.arange(M), K)
-        mi_names = np.asarray(mirnas, dtype=object)
+    mat: dict[str, list[np.ndarray]] = {c: [] for c in _MATRIX_COLUMNS}
+    row_scope: list[str] = []
+    row_test: list[str] = []
+    row_nm: list[int] = []
+    row_nq: list[int] = []
+    row_nnull: list[int] = []
+    if rows_pm:
         e = emp.get("per_mirna")
         nn = n_null_used.get("per_mirna")
-        blocks.append(
-            {
-                "scope": (mi_names, mi_codes),
-                "gene_set": (names, np.tile(ks, M)),
-                "theme": (theme_k, np.tile(ks, M)),
-                "set_size": np.tile(m, M),
-                "overlap": X.ravel(),
-                "odds_ratio": haldane_odds_ratio(X, G, m[None, :], nq[:, None]).ravel(),
-                "pvalue": P.ravel(),
-                "fdr": bh(P, axis=1).ravel(),
-                "empirical_pvalue": e.ravel() if e is not None else np.full(M * K, np.nan),
-                "genes": overlap_genes(T, S, display),
-                "empirical_fdr": bh(e, axis=1).ravel() if e is not None else np.full(M * K, np.nan),
-                "test": (np.array(["hypergeometric"], dtype=object), np.zeros(M * K, np.int64)),
-                "n_mirnas": np.ones(M * K, dtype=np.int64),
-                "n_query": np.repeat(nq, K),
-                "expected": (nq[:, None] * m[None, :] / G).ravel(),
-                "n_null": np.repeat(nn, K) if nn is not None else np.zeros(M * K, np.int64),
-                "mirnas": (mi_names, mi_codes),
-            }
-        )
-    union_genes = overlap_genes(union, S, display)
-    union_mirnas = _mirnas_per_set(X, mirnas)
-    for scope, test, p, orr in (
-        ("genes_union", "hypergeometric", Pu[0], haldane_odds_ratio(Xu[0], G, m, nu[0])),
-        ("pathways_union", "fisher_combined", p_fisher, nan_k),
-        ("weighted", "mann_whitney", p_w[0], nan_k),
-    ):
-        if scope not in scopes:
-            continue
+        mat["overlap"].append(X)
+        mat["odds_ratio"].append(haldane_odds_ratio(X, G, m[None, :], nq[:, None]))
+        mat["pvalue"].append(P)
+        mat["fdr"].append(bh(P, axis=1))
+        mat["empirical_pvalue"].append(e if e is not None else np.full((M, K), np.nan))
+        mat["empirical_fdr"].append(bh(e, axis=1) if e is not None else np.full((M, K), np.nan))
+        mat["expected"].append(nq[:, None] * m[None, :] / G)
+        mat["genes"].append(overlap_genes(T, S, display).reshape(M, K))
+        row_scope += mirnas
+        row_test += ["hypergeometric"] * M
+        row_nm += [1] * M
+        row_nq += nq.tolist()
+        row_nnull += nn.tolist() if nn is not None else [0] * M
+    if union_scopes:
+        union_genes = overlap_genes(union, S, display)
+    per_scope = {
+        "genes_union": ("hypergeometric", Pu[0], haldane_odds_ratio(Xu[0], G, m, nu[0])),
+        "pathways_union": ("fisher_combined", p_fisher, nan_k),
+        "weighted": ("mann_whitney", p_w[0], nan_k),
+    }
+    for scope in union_scopes:
+        test, p, orr = per_scope[scope]
         e = emp.get(scope)
-        zeros = np.zeros(K, dtype=np.int64)
-        blocks.append(
-            {
-                "scope": (np.array([scope], dtype=object), zeros),
-                "gene_set": (names, ks),
-                "theme": (theme_k, ks),
-                "set_size": m,
-                "overlap": Xu[0],
-                "odds_ratio": orr,
-                "pvalue": p,
-                "fdr": bh(p),
-                "empirical_pvalue": e if e is not None else nan_k,
-                "genes": union_genes,
-                "empirical_fdr": bh(e) if e is not None else nan_k,
-                "test": (np.array([test], dtype=object), zeros),
-                "n_mirnas": np.full(K, len(mirnas), dtype=np.int64),
-                "n_query": np.full(K, nu[0], dtype=np.int64),
-                "expected": nu[0] * m / G,
-                "n_null": np.full(K, n_null_used.get(scope, 0), dtype=np.int64),
-                "mirnas": (union_mirnas, ks),
-            }
+        mat["overlap"].append(Xu[0][None, :])
+        mat["odds_ratio"].append(np.asarray(orr)[None, :])
+        mat["pvalue"].append(p[None, :])
+        mat["fdr"].append(bh(p)[None, :])
+        mat["empirical_pvalue"].append((e if e is not None else nan_k)[None, :])
+        mat["empirical_fdr"].append((bh(e) if e is not None else nan_k)[None, :])
+        mat["expected"].append((nu[0] * m / G)[None, :])
+        mat["genes"].append(union_genes[None, :])
+        row_scope.append(scope)
+        row_test.append(test)
+        row_nm.append(M)
+        row_nq.append(int(nu[0]))
+        row_nnull.append(int(n_null_used.get(scope, 0)))
+    if not row_scope:
+        return EnrichmentResult(empty, meta, universe.display)
+
+    # Output order: scopes by name, then p-value, then gene-set name (= column order).
+    pvalue = np.vstack(mat["pvalue"])
+    within = np.argsort(pvalue, axis=1, kind="stable")
+    scope_cats, scope_code = np.unique(np.asarray(row_scope, dtype=str), return_inverse=True)
+    by_name = np.argsort(scope_code, kind="stable")
+    r_out = np.repeat(by_name, K)
+    k_out = within[by_name].ravel()
+    flat = r_out * K + k_out
+
+    def cat(codes: np.ndarray, categories) -> pd.Categorical:
+        return pd.Categorical.from_codes(
+            codes, pd.Index(np.asarray(categories, dtype=object), dtype=object), validate=False
         )
-    table = _sorted_table(blocks, K, G, library.name) if blocks else empty
+
+    theme_cats, theme_code = np.unique(
+        np.asarray([theme_of.get(n, "") for n in gs.names], dtype=str), return_inverse=True
+    )
+    test_cats, test_code = np.unique(np.asarray(row_test, dtype=str), return_inverse=True)
+    # miRNAs column: the miRNA itself for per-miRNA rows, contributing miRNAs for unions.
+    union_mirnas = _mirnas_per_set(X, mirnas) if union_scopes else np.array([], dtype=object)
+    mirna_cats, mirna_inv = np.unique(
+        np.concatenate([np.asarray(mirnas, dtype=str), union_mirnas.astype(str)]),
+        return_inverse=True,
+    )
+    mirna_code = np.where(r_out < rows_pm, mirna_inv[np.minimum(r_out, M - 1)], 0)
+    if union_scopes:
+        mirna_code = np.where(r_out < rows_pm, mirna_code, mirna_inv[M + k_out])
+    cols: dict[str, object] = {
+        "scope": cat(scope_code[r_out], scope_cats),
+        "gene_set": cat(k_out, gs.names),
+        "theme": cat(theme_code[k_out], theme_cats),
+        "set_size": m[k_out],
+        "universe_size": np.full(flat.size, G, dtype=np.int64),
+        "library": cat(np.zeros(flat.size, dtype=np.int8), [library.name]),
+        "test": cat(test_code[r_out], test_cats),
+        "n_mirnas": np.asarray(row_nm, dtype=np.int64)[r_out],
+        "n_query": np.asarray(row_nq, dtype=np.int64)[r_out],
+        "n_null": np.asarray(row_nnull, dtype=np.int64)[r_out],
+        "mirnas": cat(mirna_code, mirna_cats),
+    }
+    for name, parts in mat.items():
+        values = np.vstack(parts).ravel()[flat]
+        cols[name] = pd.Series(values, dtype=object, copy=False) if name == "genes" else values
+    table = pd.DataFrame({c: cols[c] for c in COLUMNS}, copy=False)
     return EnrichmentResult(table, meta, universe.display)
+
+
+_MATRIX_COLUMNS = (
+    "overlap",
+    "odds_ratio",
+    "pvalue",
+    "fdr",
+    "empirical_pvalue",
+    "empirical_fdr",
+    "expected",
+    "genes",
+)
 
 
 def _mirnas_per_set(X: np.ndarray, mirnas: list[str]) -> np.ndarray:
     names = np.asarray(mirnas, dtype=object)
     return np.asarray([";".join(names[X[:, k] > 0]) for k in range(X.shape[1])], dtype=object)
-
-
-def _merge_categories(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-    """Concatenate (values, codes) pairs into one sorted category list and global codes."""
-    cats = np.unique(np.concatenate([np.asarray(v, dtype=str) for v, _ in parts]))
-    codes = [np.searchsorted(cats, np.asarray(v, dtype=str))[c] for v, c in parts]
-    return cats, np.concatenate(codes)
-
-
-def _sorted_table(blocks: list[dict], K: int, G: int, library: str) -> pd.DataFrame:
-    """Concatenate scope blocks (K rows per scope, in gene-set name order) and sort them by
-    scope, pvalue, gene_set: a stable per-scope argsort of the p-values, then scopes by name.
-    """
-    data: dict[str, object] = {}
-    for name in COLUMNS:
-        if name in ("universe_size", "library"):
-            continue
-        parts = [b[name] for b in blocks]
-        if isinstance(parts[0], tuple):
-            data[name] = _merge_categories(parts)
-        else:
-            data[name] = np.concatenate(parts)
-    pvalue = data["pvalue"].reshape(-1, K)  # one row per scope
-    within = np.argsort(pvalue, axis=1, kind="stable")  # ties keep gene-set name order
-    scope_cats, scope_codes = data["scope"]
-    by_name = np.argsort(scope_codes[::K], kind="stable")  # categories are sorted names
-    order = (by_name[:, None] * K + within[by_name]).ravel()
-    cols: dict[str, object] = {}
-    for name in COLUMNS:
-        if name == "universe_size":
-            cols[name] = np.full(order.size, G, dtype=np.int64)
-        elif name == "library":
-            cols[name] = pd.Categorical.from_codes(np.zeros(order.size, np.int64), [library])
-        elif isinstance(data[name], tuple):
-            cats, codes = data[name]
-            cols[name] = pd.Categorical.from_codes(codes[order], pd.Index(cats, dtype=object))
-        else:
-            v = data[name][order]
-            cols[name] = pd.Series(v, dtype=object, copy=False) if v.dtype == object else v
-    return pd.DataFrame(cols, copy=False)
 
 
 # ---------------------------------------------------------------- I/O + CLI

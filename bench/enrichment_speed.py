@@ -1,0 +1,215 @@
+"""Benchmark: vectorised ORA for many miRNAs vs a loop of gseapy.enrich, and the null's cost.
+
+Data (read from ../shared/mirror, never copied): miRDB v6.0 prediction pairs mapped to gene
+symbols through MANE v1.0 (RefSeq NM without version), MSigDB Hallmark v7.0 GMT and the
+Enrichr GO_Biological_Process_2021 library (~6,000 sets together).
+
+1. ``mirlens.enrichment.enrich`` per-miRNA scope for N_LISTS miRNA target lists, whole
+   output table included (rows for every miRNA x tested set, overlap genes listed).
+2. ``gseapy.enrich`` on the same lists, same gene sets and the same universe as
+   ``background``, one call per list (gseapy's API). With ``--quick`` only a few lists go
+   through gseapy and its time is extrapolated from the measured per-list mean.
+   p-values, odds ratios and overlaps are compared for every (list, set) gseapy reports.
+3. The full analysis (all four scopes) with an empirical null of N_NULL random sets.
+
+Run: ``python bench/enrichment_speed.py [--quick]``; the last stdout line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "workflow"))
+
+from mirlens.enrichment import (  # noqa: E402
+    bh,
+    build_universe,
+    enrich,
+    gene_set_matrix,
+    haldane_odds_ratio,
+    ora,
+    overlap_genes,
+    target_matrix,
+)
+from mirlens.genesets import Library, read_library  # noqa: E402
+
+SHARED = Path(os.environ.get("MIRLENS_SHARED", REPO.parent / "shared")).resolve()
+MIRROR = SHARED / "mirror"
+MIRDB = MIRROR / "mirdb.org/download/miRDB_v6.0_prediction_result.txt.gz"
+MANE = (
+    MIRROR
+    / "ftp.ncbi.nlm.nih.gov/refseq/MANE/MANE_human/release_1.0/MANE.GRCh38.v1.0.summary.txt.gz"
+)
+HALLMARK = MIRROR / "data.broadinstitute.org/gsea-msigdb/msigdb/release/7.0/h.all.v7.0.symbols.gmt"
+GOBP = (
+    MIRROR
+    / "maayanlab.cloud/Enrichr/geneSetLibrary__mode=text&libraryName=GO_Biological_Process_2021"
+)
+
+
+def load_mirdb_pairs() -> pd.DataFrame:
+    """(mirna, gene_symbol) from miRDB, human, via MANE NM -> symbol."""
+    with gzip.open(MIRDB, "rt") as fh:
+        mirdb = pd.read_csv(fh, sep="\t", header=None, names=["mirna", "nm", "score"], dtype=str)
+    mirdb = mirdb[mirdb["mirna"].str.startswith("hsa-")]
+    with gzip.open(MANE, "rt") as fh:
+        mane = pd.read_csv(fh, sep="\t", usecols=["symbol", "RefSeq_nuc"], dtype=str)
+    nm_to_symbol = dict(zip(mane["RefSeq_nuc"].str.split(".").str[0], mane["symbol"], strict=True))
+    mirdb["gene_symbol"] = mirdb["nm"].map(nm_to_symbol)
+    pairs = mirdb.dropna(subset=["gene_symbol"])[["mirna", "gene_symbol"]].drop_duplicates()
+    return pairs.reset_index(drop=True)
+
+
+def combined_library() -> Library:
+    hallmark = read_library(HALLMARK, name="hallmark")
+    gobp = read_library(GOBP, name="GO_Biological_Process_2021")
+    sets = {**hallmark.sets, **gobp.sets}
+    assert len(sets) == len(hallmark.sets) + len(gobp.sets)
+    return Library("hallmark+GO_BP_2021", sets)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="few gseapy lists, extrapolated")
+    ap.add_argument("--lists", type=int, default=500)
+    ap.add_argument("--gseapy-lists", type=int, default=None, help="default: all, 10 if --quick")
+    ap.add_argument("--null", type=int, default=1000)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("gseapy").setLevel(logging.ERROR)
+    import gseapy
+
+    n_gseapy = args.gseapy_lists or (10 if args.quick else args.lists)
+
+    t0 = time.perf_counter()
+    pairs = load_mirdb_pairs()
+    library = combined_library()
+    load_s = time.perf_counter() - t0
+    rng = np.random.default_rng(args.seed)
+    all_mirnas = np.array(sorted(pairs["mirna"].unique()))
+    chosen = sorted(rng.choice(all_mirnas, args.lists, replace=False))
+    query = pairs[pairs["mirna"].isin(chosen)]
+    print(f"pairs {len(pairs)}, miRNAs {len(all_mirnas)}, query lists {len(chosen)}, "
+          f"sets {len(library.sets)} (load {load_s:.1f} s)")  # fmt: skip
+
+    # 1a. ours, core: overlaps, p-values, odds ratios, BH FDR and overlap gene lists for
+    #     every list x set (what gseapy.enrich computes), universe and set matrix included.
+    t0 = time.perf_counter()
+    uni_obj = build_universe(pairs["gene_symbol"], library, "background")
+    sets = gene_set_matrix(library, uni_obj, 5, 2000)
+    _, T = target_matrix(query, uni_obj)
+    X, nq, m, P = ora(T, sets.matrix, uni_obj.size)
+    _fdr = bh(P, axis=1)
+    _or = haldane_odds_ratio(X, uni_obj.size, m[None, :], nq[:, None])
+    _genes = overlap_genes(T, sets.matrix, np.asarray(uni_obj.display, dtype=object))
+    core_s = time.perf_counter() - t0
+    print(f"ours, core (matrices, p, OR, FDR, genes): {core_s:.2f} s")
+
+    # 1b. ours: the whole per-miRNA scope as enrich() returns it (sorted table of every row).
+    t0 = time.perf_counter()
+    res = enrich(query, library, background=pairs, n_null=0, scopes=["per_mirna"])
+    ours_s = time.perf_counter() - t0
+    table = res.table
+    universe = sorted(res.universe)
+    n_sets = res.meta["sets_tested"]
+    print(f"ours: {len(chosen)} lists x {n_sets} sets, universe {len(universe)}: {ours_s:.2f} s")
+
+    # 2. gseapy.enrich loop on the same lists, tested sets and universe.
+    tested = set(table["gene_set"])
+    gene_sets = {k: v for k, v in library.sets.items() if k in tested}
+    # Same input for gseapy: symbols in the library's spelling (we match case-insensitively;
+    # gseapy upper-cases a mixed-case query when the library is upper case, but not the sets).
+    spelling = {g.upper(): g for g in universe}
+    sub = rng.choice(len(chosen), min(n_gseapy, len(chosen)), replace=False)
+    max_rel_p = max_rel_or = 0.0
+    compared = mismatched_overlap = 0
+    t0 = time.perf_counter()
+    outputs = []
+    for i in sorted(sub):
+        mi = chosen[i]
+        raw = query.loc[query["mirna"] == mi, "gene_symbol"].str.upper()
+        genes = sorted({spelling[g] for g in raw if g in spelling})
+        enr = gseapy.enrich(
+            gene_list=genes, gene_sets=gene_sets, background=universe, outdir=None, no_plot=True
+        )
+        outputs.append((mi, enr.results))
+    gseapy_s = time.perf_counter() - t0
+    by_scope = dict(tuple(table.groupby("scope")))
+    for mi, theirs in outputs:
+        ours = by_scope[mi].set_index("gene_set")
+        theirs = theirs.set_index("Term")
+        common = theirs.index
+        p_ours = ours.loc[common, "pvalue"].to_numpy(float)
+        p_theirs = theirs["P-value"].to_numpy(float)
+        max_rel_p = max(max_rel_p, float(np.max(np.abs(p_ours - p_theirs) / p_theirs)))
+        or_ours = ours.loc[common, "odds_ratio"].to_numpy(float)
+        or_theirs = theirs["Odds Ratio"].to_numpy(float)
+        max_rel_or = max(max_rel_or, float(np.max(np.abs(or_ours - or_theirs) / or_theirs)))
+        hits = theirs["Overlap"].str.split("/").str[0].astype(int).to_numpy()
+        mismatched_overlap += int(np.sum(hits != ours.loc[common, "overlap"].to_numpy()))
+        mismatched_overlap += int(set(common) != set(ours.index[ours["overlap"] > 0]))
+        compared += len(common)
+    per_list = gseapy_s / len(outputs)
+    gseapy_total = per_list * len(chosen)
+    speedup = gseapy_total / ours_s
+    speedup_core = gseapy_total / core_s
+    print(f"gseapy.enrich: {len(outputs)} lists in {gseapy_s:.2f} s = {per_list:.3f} s/list; "
+          f"for {len(chosen)} lists {gseapy_total:.1f} s "
+          f"({'extrapolated' if len(outputs) < len(chosen) else 'measured'}); "
+          f"speedup {speedup:.0f}x (enrich table), {speedup_core:.0f}x (core)")  # fmt: skip
+    print(f"compared {compared} p-values: max rel diff p {max_rel_p:.2e}, OR {max_rel_or:.2e}, "
+          f"overlap mismatches {mismatched_overlap}")  # fmt: skip
+
+    # 3. the full analysis with the empirical null.
+    t0 = time.perf_counter()
+    full = enrich(query, library, background=pairs, n_null=args.null, seed=args.seed)
+    null_s = time.perf_counter() - t0
+    print(f"all scopes + null of {args.null} sets for {len(chosen)} miRNAs: {null_s:.1f} s "
+          f"({len(full.table)} rows)")  # fmt: skip
+
+    result = {
+        "benchmark": "enrichment_speed",
+        "quick": args.quick,
+        "cores": os.cpu_count(),
+        "lists": len(chosen),
+        "gene_sets_tested": n_sets,
+        "universe_size": len(universe),
+        "ours_s": round(ours_s, 3),
+        "ours_core_s": round(core_s, 3),
+        "gseapy_lists_measured": len(outputs),
+        "gseapy_s_measured": round(gseapy_s, 3),
+        "gseapy_s_per_list": round(per_list, 4),
+        "gseapy_s_for_all_lists": round(gseapy_total, 2),
+        "gseapy_extrapolated": len(outputs) < len(chosen),
+        "speedup": round(speedup, 1),
+        "speedup_core": round(speedup_core, 1),
+        "pvalues_compared": compared,
+        "max_rel_diff_pvalue": max_rel_p,
+        "max_rel_diff_odds_ratio": max_rel_or,
+        "overlap_mismatches": mismatched_overlap,
+        "pvalues_equal_1e-9": bool(max_rel_p <= 1e-9 and mismatched_overlap == 0),
+        "null_sets": args.null,
+        "null_all_scopes_s": round(null_s, 2),
+        "null_rows": len(full.table),
+        "speedup_ok_50x": bool(speedup >= 50),
+        "speedup_core_ok_50x": bool(speedup_core >= 50),
+        "null_ok_60s": bool(null_s <= 60),
+    }
+    print(json.dumps(result, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
