@@ -326,3 +326,18 @@ def test_span_and_seed_helpers() -> None:
     assert slug("doc", "pmid:1") == "doc-pmid-1"
     with pytest.raises(MirlensError):
         build_report(Path("/nonexistent/results"), Path("/tmp/x.html"))
+
+
+def test_uninformative_enrichment_rows_are_left_out(tmp_path: Path) -> None:
+    results = _results(tmp_path)
+    enr = pd.concat([read_tsv(p) for p in sorted((results / "enrichment").glob("*.tsv"))])
+    dull = enr[(enr["theme"] == "") & (enr["pvalue"].astype(float) > 0.05)]
+    assert len(dull) == 1  # the fixture's one dull row
+    _, soup = _build(results)
+    assert dull["gene_set"].iloc[0] not in soup.get_text()
+    assert f"{len(dull)} enrichment rows with p > 0.05" in soup.select_one("ul.notes").get_text()
+    art = soup.find(id=slug("mirna", "MIMAT0000076"))
+    n_tested = (enr["scope"] == "hsa-miR-21-5p").sum()
+    assert f"of {n_tested} at" in art.find(id=slug("mirna", "MIMAT0000076", "enrichment")).text
+    _, soup = _build(results, tmp_path / "all", max_p=1.0)
+    assert dull["gene_set"].iloc[0] in soup.get_text()

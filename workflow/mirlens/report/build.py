@@ -375,7 +375,7 @@ class ReportBuilder:
             "n_consensus": len(cons),
             "consensus_by_n": sorted(Counter(int(n) for n in cons["ns"]).items(), reverse=True),
             "enrichment": self.shown_rows(enr),
-            "n_enrichment": len(enr),
+            "n_enrichment": self.res.n_tested.get(name, len(enr)),
             "n_significant": int((enr["stat"] <= self.alpha).sum()),
             "best_themes": [
                 (t, self.best[(name, t)]) for t in self.themes if (name, t) in self.best
@@ -412,7 +412,7 @@ class ReportBuilder:
                 {
                     "scope": scope,
                     "anchor": slug("scope", scope),
-                    "n": len(enr),
+                    "n": self.res.n_tested.get(scope, len(enr)),
                     "rows": self.shown_rows(enr),
                     "n_significant": int((enr["stat"] <= self.alpha).sum()),
                 }
@@ -520,6 +520,7 @@ class ReportBuilder:
         return {
             "version": __version__,
             "alpha": self.alpha,
+            "max_p": self.res.max_p,
             "stat": self.stat,
             "top": self.top,
             "themes": self.themes,
@@ -584,8 +585,9 @@ def build_report(
     config: Path | None = None,
     top: int = 25,
     alpha: float = 0.05,
+    max_p: float = 0.05,
 ) -> dict:
-    res = load_results(results_dir, provenance, config)
+    res = load_results(results_dir, provenance, config, max_p=max_p, alpha=alpha)
     if plots_dir is not None:  # exists even when there is nothing to plot (a rule output)
         Path(plots_dir).mkdir(parents=True, exist_ok=True)
     builder = ReportBuilder(res, top=top, alpha=alpha, plots_dir=plots_dir)
@@ -621,6 +623,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=0.05,
         help="FDR threshold for a finding (empirical FDR when available)",
     )
+    parser.add_argument(
+        "--max-p",
+        type=float,
+        default=0.05,
+        help="enrichment rows with a larger p, no theme and FDR above --alpha are left out of "
+        "the HTML and workbook (they stay in enrichment/<library>.tsv)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -633,5 +642,6 @@ def run(args: argparse.Namespace) -> int:
         args.config,
         args.top,
         args.alpha,
+        args.max_p,
     )
     return 0

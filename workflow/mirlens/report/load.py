@@ -8,6 +8,7 @@ with them. Missing files are recorded in ``notes`` so the report can say what it
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,9 +98,11 @@ class Results:
     consensus: pd.DataFrame
     target_stats: dict[str, Any]
     enrichment: pd.DataFrame
+    n_tested: dict[str, int]  # enrichment rows per scope before filtering
     provenance: dict[str, Any] | None
     config: dict[str, Any] | None
     notes: list[str] = field(default_factory=list)
+    max_p: float = 0.05
 
 
 def _table(path: Path, columns: list[str], notes: list[str], required: bool = False):
@@ -139,7 +142,44 @@ def numeric(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return df
 
 
-def load_results(root: Path, provenance: Path | None = None, config: Path | None = None) -> Results:
+def _enrichment(path: Path, max_p: float, alpha: float) -> tuple[pd.DataFrame, Counter]:
+    """Rows worth showing from one library's table, read in chunks, and rows per scope.
+
+    A GO library over a few hundred miRNAs gives ~10^6 rows; the report keeps those with
+    p <= ``max_p``, a theme, or an FDR <= ``alpha`` (the full table stays on disk).
+    """
+    kept, counts = [], Counter()
+    try:
+        for chunk in read_tsv(path, chunksize=200_000):
+            for col in ENR_COLS:
+                if col not in chunk.columns:
+                    chunk[col] = ""
+            chunk = numeric(chunk.fillna(""), ENR_NUMERIC)
+            counts.update(chunk["scope"].value_counts().to_dict())
+            keep = (
+                (chunk["theme"] != "")
+                | (chunk["pvalue"] <= max_p)
+                | (chunk["fdr"] <= alpha)
+                | (chunk["empirical_fdr"] <= alpha)
+            )
+            kept.append(chunk[keep])
+    except pd.errors.EmptyDataError:
+        kept = []
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise MirlensError(f"cannot read {path}: {exc}") from exc
+    empty = pd.DataFrame({c: pd.Series(dtype=str) for c in ENR_COLS})
+    df = pd.concat(kept, ignore_index=True) if kept else numeric(empty, ENR_NUMERIC)
+    df["library"] = [lib or path.stem for lib in df["library"]]
+    return df, counts
+
+
+def load_results(
+    root: Path,
+    provenance: Path | None = None,
+    config: Path | None = None,
+    max_p: float = 0.05,
+    alpha: float = 0.05,
+) -> Results:
     root = Path(root)
     if not root.is_dir():
         raise MirlensError(f"results folder not found: {root}")
@@ -160,17 +200,25 @@ def load_results(root: Path, provenance: Path | None = None, config: Path | None
     for path in sorted(tdir.glob("*.stats.json")) if tdir.is_dir() else []:
         stats[path.name.removesuffix(".stats.json")] = _json(path, notes, "target stats")
     frames = []
+    tested: Counter = Counter()
     edir = root / "enrichment"
     for path in sorted(edir.glob("*.tsv")) if edir.is_dir() else []:
-        df = _table(path, ENR_COLS, notes)
-        df["library"] = [lib or path.stem for lib in df["library"]]
+        df, counts = _enrichment(path, max_p, alpha)
+        tested.update(counts)
         frames.append(df)
     if not frames:
         notes.append("no enrichment tables found")
     enrichment = (
-        pd.concat(frames, ignore_index=True) if frames else _table(edir / "none.tsv", ENR_COLS, [])
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else numeric(_table(edir / "none.tsv", ENR_COLS, []), ENR_NUMERIC)
     )
-    enrichment = numeric(enrichment, ENR_NUMERIC)
+    n_left_out = sum(tested.values()) - len(enrichment)
+    if n_left_out:
+        notes.append(
+            f"{n_left_out} enrichment rows with p > {max_p:g}, no theme and FDR > {alpha:g} are "
+            "left out of this report and workbook; they are in enrichment/<library>.tsv"
+        )
     prov_path = provenance if provenance is not None else root / "provenance.json"
     conf_path = config if config is not None else root / "config.json"
     return Results(
@@ -183,6 +231,8 @@ def load_results(root: Path, provenance: Path | None = None, config: Path | None
         consensus=consensus,
         target_stats=stats,
         enrichment=enrichment,
+        n_tested=dict(tested),
+        max_p=max_p,
         provenance=_json(prov_path, notes, "provenance"),
         config=_json(conf_path, notes, "config"),
         notes=notes,

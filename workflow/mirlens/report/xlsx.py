@@ -8,6 +8,7 @@ with '=' stays text), and characters XML cannot hold are dropped.
 from __future__ import annotations
 
 import io
+import logging
 import re
 import zipfile
 from pathlib import Path
@@ -21,9 +22,12 @@ from openpyxl.styles import Font
 
 from mirlens.io import atomic_open
 
+log = logging.getLogger(__name__)
+
 FIXED_DATE = "2000-01-01T00:00:00Z"
 ZIP_DATE = (2000, 1, 1, 0, 0, 0)
 MAX_CELL = 32767  # Excel's limit per cell
+MAX_ROWS = 1_048_575  # Excel's rows per sheet, minus the header
 NUMERIC = {
     "start",
     "end",
@@ -77,8 +81,11 @@ def _column(series: pd.Series, numeric: bool) -> list[Any]:
     return out
 
 
-def _sheet(wb: Workbook, name: str, df: pd.DataFrame) -> None:
+def _sheet(wb: Workbook, name: str, df: pd.DataFrame) -> int:
+    """Write one table; returns how many rows did not fit Excel's sheet limit."""
     ws = wb.create_sheet(name)
+    cut = max(0, len(df) - MAX_ROWS)
+    df = df.iloc[:MAX_ROWS]
     bold = Font(bold=True)
     header = []
     for col in df.columns:
@@ -91,6 +98,7 @@ def _sheet(wb: Workbook, name: str, df: pd.DataFrame) -> None:
         if any(isinstance(v, str) and v[:1] == "=" for v in row):
             row = [_text_cell(ws, v) if isinstance(v, str) and v[:1] == "=" else v for v in row]
         ws.append(row)
+    return cut
 
 
 def _text_cell(ws, value: str) -> WriteOnlyCell:
@@ -203,7 +211,9 @@ def write_workbook(res, enr: pd.DataFrame, ctx: dict, path: Path) -> None:
     wb = Workbook(write_only=True)
     used: set[str] = set()
     for name, df in report_tables(res, enr, ctx):
-        _sheet(wb, sheet_name(name, used), df)
+        cut = _sheet(wb, sheet_name(name, used), df)
+        if cut:
+            log.warning("sheet %s: %d rows beyond Excel's limit left out", name, cut)
     buf = io.BytesIO()
     wb.save(buf)
     with atomic_open(path, "wb") as fh:
