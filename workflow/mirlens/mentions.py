@@ -136,35 +136,26 @@ WEAK_PREFIX = re.compile(r"(?:micro[ -]?RNA|miRNA)s", re.IGNORECASE)
 # ---------------------------------------------------------------------------------------
 # Sentences
 
-_ABBREV = frozenset(
-    "al e.g i.e cf vs fig figs ref refs no nos approx ca eq eqs tab suppl resp dr mr mrs ms "
+_ABBREV = (
+    "et al e.g i.e cf vs fig figs ref refs no nos approx ca eq eqs tab suppl resp dr mr mrs ms "
     "prof st vol pp sp spp var subsp jr inc ltd viz".split()
 )
+# Each abbreviation is a fixed-width look-behind, so the whole split is one regex pass.
+_NOT_ABBREV = "".join(rf"(?<![\s(\[]{re.escape(a)}\.)(?<!^{re.escape(a)}\.)" for a in _ABBREV)
 _BOUNDARY = re.compile(
-    r"[.!?][\"')\]]*\s+(?=[\"'(\[]?(?:[A-Z0-9]|mi[Rr]|mir|let-?7|lin-?4|[a-z]{3}-(?:mi[Rr]|let)))"
+    r"(?:\.(?i:" + _NOT_ABBREV + r")(?<![^\w][A-Z]\.)|[!?])"
+    r"[\"')\]]*\s+(?=[\"'(\[]?(?:[A-Z0-9]|mi[Rr]|mir|let-?7|lin-?4|[a-z]{3}-(?:mi[Rr]|let)))"
     r"|\n\s*\n"
 )
 
 
-def sentence_bounds(text: str, until: int | None = None) -> list[int]:
+def sentence_bounds(text: str) -> list[int]:
     """Sorted start offsets of the sentences of ``text`` (always begins with 0).
 
     Splits after ``.``/``!``/``?`` followed by space and a capital, a digit or a miRNA name,
     and at blank lines; not after abbreviations (et al., e.g., Fig., vs.), single initials,
-    or inside a token (decimals, ``miR-101-3p.2``). With ``until``, stops at the first
-    boundary after that offset (enough to place mentions that start before it)."""
-    starts = [0]
-    for m in _BOUNDARY.finditer(text):
-        i = m.start()
-        if text[i] == ".":
-            j = max(text.rfind(" ", max(0, i - 12), i), text.rfind("\n", max(0, i - 12), i))
-            word = text[j + 1 : i].lstrip("([")
-            if (word.lower() in _ABBREV or (len(word) == 1 and word.isupper())) and i - j <= 12:
-                continue
-        starts.append(m.end())
-        if until is not None and m.end() > until:
-            break
-    return starts
+    or inside a token (decimals, ``miR-101-3p.2``)."""
+    return [0, *(m.end() for m in _BOUNDARY.finditer(text))]
 
 
 def sentence_at(text: str, starts: list[int], pos: int) -> tuple[int, str]:
@@ -548,7 +539,7 @@ class Extractor:
             rows_g, pos = self._group(doc_id, text, work, m, sp)
             rows.extend(rows_g)
         if rows:
-            starts = sentence_bounds(text, max(r["start"] for r in rows))
+            starts = sentence_bounds(text)
             last = (-1, 0, "")
             for r in rows:
                 i = bisect.bisect_right(starts, r["start"]) - 1
