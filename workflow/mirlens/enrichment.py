@@ -244,12 +244,26 @@ def _norm_symbols(values: Iterable) -> set[str]:
     return set(ser[ser != ""].unique())
 
 
+def _memberships(library: Library) -> pd.DataFrame:
+    """One row per (set, gene) of the library, with the upper-case gene key."""
+    names = list(library.sets)
+    lengths = [len(library.sets[n]) for n in names]
+    genes = pd.Series(
+        np.concatenate([np.asarray(library.sets[n], dtype=object) for n in names]), dtype=object
+    )
+    return pd.DataFrame(
+        {
+            "set": np.repeat(np.asarray(names, dtype=object), lengths),
+            "gene": genes,
+            "key": genes.str.upper(),
+        }
+    )
+
+
 def build_universe(candidates: Iterable[str], library: Library, source: str) -> Universe:
     """candidates ∩ library genes, case-insensitively, sorted; display = library spelling."""
-    lib_display: dict[str, str] = {}
-    for genes in library.sets.values():
-        for g in genes:
-            lib_display.setdefault(g.upper(), g)
+    members = _memberships(library).drop_duplicates("key")
+    lib_display = dict(zip(members["key"], members["gene"], strict=True))
     keys = sorted(_norm_symbols(candidates) & lib_display.keys())
     return Universe(keys=keys, display=[lib_display[k] for k in keys], source=source)
 
@@ -265,22 +279,23 @@ class GeneSets:
 
 def gene_set_matrix(library: Library, universe: Universe, min_size: int, max_size: int) -> GeneSets:
     """Sets cut to the universe, kept when min_size <= size <= max_size (sorted by name)."""
-    rows, cols, names, sizes = [], [], [], []
-    skipped = 0
-    for name in sorted(library.sets):
-        idx = sorted(
-            {universe.index[k] for g in library.sets[name] if (k := g.upper()) in universe.index}
-        )
-        if not (min_size <= len(idx) <= max_size):
-            skipped += 1
-            continue
-        rows.extend(idx)
-        cols.extend([len(names)] * len(idx))
-        names.append(name)
-        sizes.append(len(idx))
-    data = np.ones(len(rows), dtype=np.float64)
+    members = _memberships(library)
+    gene_idx = pd.Index(universe.keys).get_indexer(members["key"])
+    members = members.assign(g=gene_idx)[gene_idx >= 0].drop_duplicates(["set", "g"])
+    all_names = sorted(library.sets)
+    sizes_all = members.groupby("set").size().reindex(all_names, fill_value=0)
+    keep = sizes_all[(sizes_all >= min_size) & (sizes_all <= max_size)]
+    names = list(keep.index)
+    col_of = pd.Series(np.arange(len(names)), index=names)
+    members = members[members["set"].isin(col_of.index)]
+    rows = members["g"].to_numpy()
+    cols = col_of.loc[members["set"]].to_numpy()
+    data = np.ones(rows.size, dtype=np.float64)
     mat = sparse.csc_array((data, (rows, cols)), shape=(universe.size, len(names)))
-    return GeneSets(names, mat, np.asarray(sizes, dtype=np.int64), len(library.sets), skipped)
+    mat.sort_indices()
+    return GeneSets(
+        names, mat, keep.to_numpy(dtype=np.int64), len(library.sets), len(all_names) - len(names)
+    )
 
 
 def target_matrix(pairs: pd.DataFrame, universe: Universe) -> tuple[list[str], sparse.csr_array]:
@@ -631,7 +646,7 @@ def enrich(
         return EnrichmentResult(empty, meta, universe.display)
 
     # Output order: scopes by name, then p-value, then gene-set name (= column order).
-    pvalue = np.vstack(mat["pvalue"])
+    pvalue = _stack(mat["pvalue"])
     within = np.argsort(pvalue, axis=1, kind="stable")
     scope_cats, scope_code = np.unique(np.asarray(row_scope, dtype=str), return_inverse=True)
     by_name = np.argsort(scope_code, kind="stable")
@@ -671,10 +686,14 @@ def enrich(
         "mirnas": cat(mirna_code, mirna_cats),
     }
     for name, parts in mat.items():
-        values = np.vstack(parts).ravel()[flat]
+        values = _stack(parts).ravel()[flat]
         cols[name] = pd.Series(values, dtype=object, copy=False) if name == "genes" else values
     table = pd.DataFrame({c: cols[c] for c in COLUMNS}, copy=False)
     return EnrichmentResult(table, meta, universe.display)
+
+
+def _stack(parts: list[np.ndarray]) -> np.ndarray:
+    return parts[0] if len(parts) == 1 else np.vstack(parts)
 
 
 _MATRIX_COLUMNS = (
