@@ -149,13 +149,21 @@ _BOUNDARY = re.compile(
 )
 
 
-def sentence_bounds(text: str) -> list[int]:
+def sentence_bounds(text: str, until: int | None = None) -> list[int]:
     """Sorted start offsets of the sentences of ``text`` (always begins with 0).
 
     Splits after ``.``/``!``/``?`` followed by space and a capital, a digit or a miRNA name,
     and at blank lines; not after abbreviations (et al., e.g., Fig., vs.), single initials,
-    or inside a token (decimals, ``miR-101-3p.2``)."""
-    return [0, *(m.end() for m in _BOUNDARY.finditer(text))]
+    or inside a token (decimals, ``miR-101-3p.2``). With ``until``, stops at the first
+    boundary after that offset (enough to place mentions that start before it)."""
+    if until is None:
+        return [0, *(m.end() for m in _BOUNDARY.finditer(text))]
+    starts = [0]
+    for m in _BOUNDARY.finditer(text):
+        starts.append(m.end())
+        if m.end() > until:
+            break
+    return starts
 
 
 def sentence_at(text: str, starts: list[int], pos: int) -> tuple[int, str]:
@@ -539,7 +547,7 @@ class Extractor:
             rows_g, pos = self._group(doc_id, text, work, m, sp)
             rows.extend(rows_g)
         if rows:
-            starts = sentence_bounds(text)
+            starts = sentence_bounds(text, max(r["start"] for r in rows))
             last = (-1, 0, "")
             for r in rows:
                 i = bisect.bisect_right(starts, r["start"]) - 1
