@@ -1,10 +1,31 @@
 """miRNA mention recognition and normalisation to miRBase (``mirlens extract``).
 
-One compiled regular expression finds candidate heads (``miR-21``, ``microRNA-200a``,
-``let-7a``, ``MIR21``, ``hsa-mir-16-1``); a second, anchored at the end of each head, reads
-what continues it (``/b/c``, ``, -34a and -145``, ``~92``) and a third the word after it
-(``family``, ``cluster``). Each item is then normalised against a miRBase release through
-memoised lookups (:class:`Normaliser`), so the cost per mention is a few dict hits.
+Recognition: a case-sensitive scan of the lower-cased text finds candidates; one compiled
+regular expression (HEAD) reads each head (``miR-21``, ``microRNA-200a``, ``let-7a``,
+``MIR21``, ``hsa-mir-16-1``); a second, anchored at its end, reads what continues it
+(``/b/c``, ``, -34a and -145``, ``~92``, ``/-3p``) and a third the word after it
+(``family``, ``cluster``). A lone head (the common case) is normalised once per spelling
+and copied, so the cost per mention is a few dict hits.
+
+Normalisation (``Normaliser``, memoised):
+
+- arm or star given (``-5p``, ``*``, ``miR-21 5p``): the mature of that current or old name
+  (aliases.txt is the name history: ``miR-21*`` -> hsa-miR-21-3p);
+- no arm: the precursor(s) of the name -- current name, old name, paralog copies
+  (``miR-16`` -> mir-16-1, mir-16-2), copies under old names (``miR-103`` ->
+  mir-103a-1/-2) -- and their matures by the arm policy: ``both`` arms, or the
+  ``dominant`` one (the arm that kept the plain name and was never the star strand, from
+  the name history); an old mature name with no precursor behind it (``miR-189``) is that
+  mature;
+- no letter (``miR-29``): all lettered precursors; ``resolved`` when they form one miRBase
+  (miFam) or TargetScan seed family, else ``ambiguous`` with the candidates listed;
+- ``X family``: precursors sharing the stem, their miFam families and the TargetScan seed
+  families of their dominant arms; ``X~Y``, ``X-Y`` (no such paralog), ``X/Y cluster``: the
+  genomic cluster (miRBase gff3, hairpins within ``--cluster-distance`` on one strand)
+  holding every member named;
+- species from the prefix (``mmu-``), else the configured default; names found only in
+  other species, deleted names (with ``miRNA.diff``) and unknown names are ``unresolved``
+  with the reason; host genes (``MIR155HG``) are reported as ``host_gene``, never mapped.
 
 Offsets are code-point offsets into the document text as read: matching runs on a copy in
 which Unicode dashes, tildes and spaces are replaced one-for-one by ASCII, so lengths and
@@ -385,7 +406,10 @@ class Normaliser:
             shown = ", ".join(elsewhere[:5]) + (", ..." if len(elsewhere) > 5 else "")
             reason = f"no {species} {key} in miRBase; named in {shown}"
         else:
-            reason = f"{key} is not a {species} miRNA name in miRBase (current or old)"
+            reason = (
+                f"{key} is not a {species} miRNA name in this miRBase release, current or in the"
+                " name history of its entries (never named, or deleted earlier)"
+            )
         return Resolution((), "unresolved", reason)
 
     def other_species(self, key: str) -> list[str]:
