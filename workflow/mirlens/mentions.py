@@ -327,7 +327,7 @@ class Normaliser:
         if hp:
             ids = idx.matures_of(hp, policy)
             if how == "old":
-                notes.append(f"old precursor name {full}")
+                notes.append(f"old precursor name {full} -> {self._hp_names(idx, hp)}")
             if how == "copies" and len(hp) > 1:
                 notes.append(f"paralogs {self._hp_names(idx, hp)}")
             if policy == "dominant":

@@ -5,8 +5,10 @@ Outputs:
 - ``mentions.tsv``: every extract record, lists joined by ';', sorted by doc_id, start, end.
 - ``mirnas.tsv``: one row per mature miRNA reached by a *resolved* mention (directly or by
   family/cluster/enumeration expansion): mirbase_id, name, sequence, seed (nt 2-8),
-  family, n_documents, n_mentions, documents, then species, precursors, mirbase_family,
-  n_direct, n_family, n_cluster (mentions by the way they reached the miRNA). Sorted by name.
+  family (TargetScan seed family with ``--family-info``, else the miRBase miFam family
+  name), n_documents, n_mentions, documents (';'-joined doc_ids), then species,
+  precursors, mirbase_family (MIPF accessions), n_direct, n_family, n_cluster (mentions by
+  the way they reached the miRNA). Sorted by name. Header only when nothing was found.
 - ``sequences/mirnas.fa``: ``>name MIMAT...`` and the sequence, in the table's order.
 - ``unresolved.tsv``: ambiguous and unresolved mentions grouped by normalised form:
   text, status, reason, n_mentions, n_documents, example_doc_id, example_sentence.
