@@ -341,3 +341,17 @@ def test_uninformative_enrichment_rows_are_left_out(tmp_path: Path) -> None:
     assert f"of {n_tested} at" in art.find(id=slug("mirna", "MIMAT0000076", "enrichment")).text
     _, soup = _build(results, tmp_path / "all", max_p=1.0)
     assert dull["gene_set"].iloc[0] in soup.get_text()
+
+
+def test_no_finding_names_the_closest_per_theme(tmp_path: Path) -> None:
+    results = _results(tmp_path)
+    _, soup = _build(results, alpha=1e-6)
+    answer = soup.select_one("p.answer.none")
+    assert "no target set was enriched" in answer.get_text()
+    enr = pd.concat([read_tsv(p) for p in sorted((results / "enrichment").glob("*.tsv"))])
+    enr = enr[enr["scope"].str.startswith("hsa-")]
+    emt = enr[enr["theme"].map(lambda t: "EMT" in split_list(t))]
+    best = emt.loc[emt["empirical_fdr"].astype(float).idxmin()]
+    link = answer.find("a", string=best["scope"])
+    assert link is not None and soup.find(id=link["href"][1:]) is not None
+    assert soup.select("#findings-table") == []

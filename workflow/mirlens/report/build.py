@@ -169,11 +169,17 @@ class ReportBuilder:
         for row in themed.to_dict("records"):  # sorted by stat: first seen is best
             for theme in row["themes"]:
                 best.setdefault((row["scope"], theme), row)
-        mirna_scopes = [s for s in self.mirna_order if any((s, t) in best for t in self.themes)]
+        strongest = {}
+        for (scope, _theme), row in best.items():
+            strongest[scope] = min(strongest.get(scope, math.inf), row["stat"])
+        mirna_scopes = sorted(
+            (s for s in self.mirna_order if s in strongest), key=lambda s: (strongest[s], s)
+        )
         combined = [s for s in COMBINED_SCOPES if any((s, t) in best for t in self.themes)]
         extra = sorted({s for s, _ in best} - set(mirna_scopes) - set(combined))
-        rows = mirna_scopes + extra + combined
-        shown = rows[: max(self.top * 2, 40)]
+        rows = combined + mirna_scopes + extra  # all-miRNA summaries first
+        self.matrix_scopes = rows
+        shown = rows[: len(combined) + self.top]
         cells = []
         for scope in rows:
             line = []
@@ -221,12 +227,12 @@ class ReportBuilder:
     def dotplot(self, best: dict) -> Markup | None:
         themed = self.enr[self.enr["themes"].map(bool).astype(bool) & self.enr["stat"].notna()]
         # Gene sets: those that are some scope's best set for a theme, then the strongest.
-        sets = list(
-            dict.fromkeys([v["gene_set"] for v in best.values()] + list(themed["gene_set"]))
-        )[: self.top]
-        scopes = [s for s in self.mirna_order + list(COMBINED_SCOPES) if s in set(themed["scope"])][
-            : max(self.top, 30)
-        ]
+        # The strongest scopes of the theme panel, and their strongest themed gene sets:
+        # a readable figure; the tables hold the rest.
+        scopes = self.matrix_scopes[:16]
+        mine = themed[themed["scope"].isin(scopes)]
+        sets = list(mine.groupby("gene_set")["stat"].min().sort_values(kind="mergesort").index)
+        sets = sets[:20]
         pts = themed[themed["gene_set"].isin(sets) & themed["scope"].isin(scopes)]
         pts = pts.drop_duplicates(["scope", "gene_set"])
         points = [
@@ -296,9 +302,11 @@ class ReportBuilder:
         m = self.res.mirnas.copy()
         best = self.enr[self.enr["themes"].map(bool).astype(bool)].groupby("scope")["stat"].min()
         m["best"] = [best.get(n, math.inf) for n in m["name"]]
+        # Findings first (strongest first), then the miRNAs with the most documents.
+        m["rank"] = [b if b <= self.alpha else math.inf for b in m["best"]]
         m["n_docs_sort"] = m["n_documents"].fillna(0)
         m = m.sort_values(
-            ["best", "n_docs_sort", "name"], ascending=[True, False, True], kind="mergesort"
+            ["rank", "n_docs_sort", "name"], ascending=[True, False, True], kind="mergesort"
         )
         self.mirna_rows = m.to_dict("records")
         self.mirna_order = [r["name"] for r in self.mirna_rows]
@@ -528,7 +536,22 @@ class ReportBuilder:
             "n_mirnas": len(self.res.mirnas),
             "mention_status": sorted(Counter(mentions["status"]).items()),
             "n_mentions": len(mentions),
-            "libraries": sorted(Counter(self.enr["library"]).items()),
+            "libraries": sorted(self.res.n_tested_library.items()),
+            "closest": [
+                (
+                    t,
+                    min(
+                        (
+                            (v["stat"], s)
+                            for (s, tt), v in self.best.items()
+                            if tt == t and s in self.mirna_info
+                        ),
+                        default=None,
+                    ),
+                )
+                for t in self.themes
+            ],
+            "fold": len([r for r in matrix["rows"] if r["combined"]]) + self.top,
             "matrix": matrix,
             "dotplot": self.dotplot(self.best),
             "findings": findings,

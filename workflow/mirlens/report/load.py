@@ -99,6 +99,7 @@ class Results:
     target_stats: dict[str, Any]
     enrichment: pd.DataFrame
     n_tested: dict[str, int]  # enrichment rows per scope before filtering
+    n_tested_library: dict[str, int]  # enrichment rows per library file
     provenance: dict[str, Any] | None
     config: dict[str, Any] | None
     notes: list[str] = field(default_factory=list)
@@ -201,10 +202,12 @@ def load_results(
         stats[path.name.removesuffix(".stats.json")] = _json(path, notes, "target stats")
     frames = []
     tested: Counter = Counter()
+    by_library: dict[str, int] = {}
     edir = root / "enrichment"
     for path in sorted(edir.glob("*.tsv")) if edir.is_dir() else []:
         df, counts = _enrichment(path, max_p, alpha)
         tested.update(counts)
+        by_library[path.stem] = sum(counts.values())
         frames.append(df)
     if not frames:
         notes.append("no enrichment tables found")
@@ -232,6 +235,7 @@ def load_results(
         target_stats=stats,
         enrichment=enrichment,
         n_tested=dict(tested),
+        n_tested_library=by_library,
         max_p=max_p,
         provenance=_json(prov_path, notes, "provenance"),
         config=_json(conf_path, notes, "config"),
