@@ -387,3 +387,17 @@ def test_cli_errors(cli_inputs, tmp_path):
     argv = ["enrich", "--targets", str(bad), "--gmt", str(shared_path(HALLMARK))]
     assert main([*argv, "--out", str(tmp_path / "o.tsv")]) == 1
     assert not (tmp_path / "o.tsv").exists()
+
+
+def test_recorded_skips_for_untargeted_mirna_and_small_background():
+    lib = _toy_library()
+    targets = pd.DataFrame(
+        {"mirna": ["m1", "m1", "m2", "m3"], "gene_symbol": ["G1", "G2", "NOPE", "G3"]}
+    )
+    bg = pd.DataFrame({"mirna": ["b1", "b1"], "gene_symbol": ["G1", "G4"]})
+    universe = ["G1", "G2", "G3", "G4", "G5", "G6", "G20"]
+    res = enrich(targets, lib, background=bg, universe_genes=universe, n_null=20, min_size=2)
+    assert res.meta["query_mirnas_without_targets_in_universe"] == ["m2"]
+    assert "m2" not in set(res.table["scope"]) and "m1" in set(res.table["scope"])
+    assert "fewer than the 2 query miRNAs" in res.meta["null_skipped"]
+    assert res.table["empirical_pvalue"].isna().all()

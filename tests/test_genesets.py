@@ -25,6 +25,7 @@ from mirlens.genesets import (
 
 FIX = Path(__file__).parent / "fixtures" / "enrichment"
 HALLMARK = "mirror/data.broadinstitute.org/gsea-msigdb/msigdb/release/7.0/h.all.v7.0.symbols.gmt"
+C5BP = "mirror/data.broadinstitute.org/gsea-msigdb/msigdb/release/7.1/c5.bp.v7.1.symbols.gmt"
 ENRICHR = "mirror/maayanlab.cloud/Enrichr/geneSetLibrary__mode=text&libraryName={}"
 
 
@@ -133,12 +134,16 @@ def test_themes_ok_and_labels():
 
 
 def test_default_themes_exist_in_real_libraries():
-    """The suggested default theme sets are real names of Hallmark v7.0 and GO BP 2021."""
+    """The suggested default theme sets are real names in the real library files."""
     themes = load_themes(FIX / "default_themes.json")
     hallmark = read_library(shared_path(HALLMARK))
     gobp = read_library(shared_path(ENRICHR.format("GO_Biological_Process_2021")))
     check_themes(themes, "hallmark", hallmark.sets)
     check_themes(themes, "GO_Biological_Process_2021", gobp.sets)
+    hallmark2020 = read_library(shared_path(ENRICHR.format("MSigDB_Hallmark_2020")))
+    check_themes(themes, "MSigDB_Hallmark_2020", hallmark2020.sets)
+    c5 = read_library(shared_path(C5BP))
+    check_themes(themes, "c5.bp.v7.1", c5.sets)
     assert set(themes) == {"EMT", "angiogenesis", "immune"}
     # PROVENANCE: GO:0001525 angiogenesis is not in this library; a clear error says so.
     bad = {"angiogenesis": {"GO_Biological_Process_2021": ["angiogenesis (GO:0001525)"]}}

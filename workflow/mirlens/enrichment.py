@@ -30,7 +30,17 @@ background miRNA of its own bin. Union scopes compare their statistic with the s
 statistic on each random set; empirical p = (1 + #{null at least as extreme}) / (N + 1).
 For a single miRNA the random "set" is one miRNA of the same bin, so the per-miRNA scope
 uses every background miRNA of that bin (the query miRNA itself left out): the exact
-limit of drawing many random sets, without Monte-Carlo noise.
+limit of drawing many random sets, without Monte-Carlo noise. Ties count against the
+query, so with few targets (many p = 1) the per-miRNA empirical p is conservative.
+
+Output columns beyond the contract: ``empirical_fdr`` (BH over empirical p within a
+scope), ``library``, ``test`` (hypergeometric / fisher_combined / mann_whitney),
+``n_mirnas`` (miRNAs in the scope), ``n_query`` (query genes in the universe: the
+miRNA's targets, or the union), ``expected`` (n_query x set_size / universe_size),
+``n_null`` (random sets, or background miRNAs of the bin for a per-miRNA scope) and
+``mirnas`` (the miRNA, or for union scopes the miRNAs with >= 1 target in the set).
+``odds_ratio`` (Haldane-corrected) is given for the hypergeometric scopes only.
+A JSON sidecar (``--meta``) records the universe, the size filter and the null.
 """
 
 from __future__ import annotations
@@ -501,7 +511,23 @@ def enrich(
     G = universe.size
     gs = gene_set_matrix(library, universe, min_size, max_size)
     mirnas, T = target_matrix(targets, universe)
+    given = set(targets["mirna"].astype(str).str.strip()) - {""}
+    no_targets = sorted(given - set(mirnas))
+    if no_targets:
+        log.warning(
+            "%s: %d miRNA(s) without targets in the universe, not tested: %s",
+            library.name,
+            len(no_targets),
+            "; ".join(no_targets[:20]),
+        )
     theme_of = themes_by_set(themes or {}, library.name)
+    untested = sorted(set(theme_of) - set(gs.names))
+    if untested:
+        log.warning(
+            "%s: theme gene set(s) outside the size bounds within the universe, not tested: %s",
+            library.name,
+            "; ".join(untested),
+        )
     display = np.asarray(universe.display, dtype=object)
 
     meta: dict = {
@@ -514,11 +540,13 @@ def enrich(
         "min_size": min_size,
         "max_size": max_size,
         "query_mirnas": len(mirnas),
+        "query_mirnas_without_targets_in_universe": no_targets,
         "query_pairs_in_universe": int(T.sum()),
         "query_pairs_outside_universe": int(
             len(targets[["mirna", "gene_symbol"]].drop_duplicates()) - T.sum()
         ),
         "scopes": list(scopes),
+        "theme_sets_not_tested": untested,
         "n_null": n_null,
         "seed": seed,
         "note": (
@@ -554,6 +582,14 @@ def enrich(
     if null_run:
         rng = np.random.default_rng(seed)
         pool, Tp = target_matrix(background, universe)
+        if len(pool) < len(mirnas):
+            null_run = False
+            meta["null_skipped"] = (
+                f"background has {len(pool)} miRNAs with targets in the universe, fewer than "
+                f"the {len(mirnas)} query miRNAs"
+            )
+            log.warning("%s: empirical null skipped: %s", library.name, meta["null_skipped"])
+    if null_run:
         pool_counts = np.asarray(Tp.sum(axis=1)).ravel()
         edges, pool_bin, query_bin = count_bins(pool_counts, nq.astype(np.float64), n_bins)
         meta.update(
@@ -766,7 +802,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--meta", help="JSON with universe/null details (default: OUT with .meta.json)"
     )
-    parser.add_argument("--threads", type=int, default=1, help="threads (BLAS; see README)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="accepted for the rule; BLAS threads follow OMP_NUM_THREADS / OPENBLAS_NUM_THREADS, "
+        "which Snakemake sets from threads:",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
