@@ -154,7 +154,8 @@ class ReportBuilder:
         return {
             "doc_id": doc_id,
             "anchor": slug("doc", doc_id),
-            "title": d.get("title", "") or d.get("path", "") or doc_id,
+            "title": d.get("title", "")
+            or (f"{doc_id} ({Path(str(d['path'])).name})" if d.get("path") else doc_id),
             "year": d.get("year", ""),
             "pmid": pmid,
             "pubmed": PUBMED.format(pmid) if pmid.isdigit() else "",
@@ -331,6 +332,7 @@ class ReportBuilder:
                     }
                 )
             docs.append({**self.doc_ref(doc_id), "sentences": sentences, "n_mentions": len(dm)})
+        docs.sort(key=lambda d: (-d["n_mentions"], d["doc_id"]))  # most mentions first
         listed = set(split_list(row.get("documents", "")))
         missing_docs = sorted(listed - {d["doc_id"] for d in docs})
         by_source = []
