@@ -163,6 +163,47 @@ def test_enumerations(release, text, parts, names):
     assert all(doc[r["start"] : r["end"]] == r["text"] for r in rows)
 
 
+def test_enumeration_with_a_cluster_inside(release):
+    doc = "miR-10a, -17~92 and -21 rose."
+    rows = extract(release, doc)
+    assert [(r["text"], r["kind"]) for r in rows] == [
+        ("miR-10a", "enumeration_member"),
+        ("17~92", "cluster"),
+        ("21", "enumeration_member"),
+    ]
+    assert "hsa-miR-92a-3p" in rows[1]["mirbase_names"]
+
+
+@pytest.mark.parametrize("text", ["the miR-200s", "the miR-200S family"])
+def test_plural_name_is_the_family(release, text):
+    row = one(release, text)
+    assert row["kind"] == "family" and row["status"] == "resolved"
+    assert "hsa-miR-429" in row["mirbase_names"]
+
+
+@pytest.mark.parametrize(
+    "text, head",
+    [("miR-122-FN1 cascade", "miR-122"), ("a miR-143-HK2 axis", "miR-143"),
+     ("miR-124TP73 binding", "miR-124"), ("microRNA  (miR)-210 rose", "microRNA  (miR)-210")],
+)  # fmt: skip
+def test_names_glued_to_other_words(release, text, head):
+    assert one(release, text)["text"] == head
+
+
+def test_letterless_with_arm_in_one_family(release):
+    row = one(release, "miR-29-3p")
+    assert row["status"] == "resolved"
+    assert row["mirbase_names"] == ["hsa-miR-29a-3p", "hsa-miR-29b-3p", "hsa-miR-29c-3p"]
+
+
+def test_clusters_follow_mirbase_distance(release):
+    # mir-99a/let-7c and mir-125b-2 lie ~50 kb apart: two miRBase clusters, not one
+    row = one(release, "the miR-99a/let-7c/miR-125b-2 cluster")
+    assert row["status"] == "unresolved" and "not in one genomic cluster" in row["reason"]
+    two = one(release, "the microRNA 15/16 cluster")
+    assert two["status"] == "ambiguous" and "several genomic clusters" in two["reason"]
+
+
 def test_bare_numbers_after_a_mention_need_to_be_mirnas(release):
     rows = extract(release, "miR-21 and 30 patients; miR-21, 5 % of cases")
     assert [r["text"] for r in rows] == ["miR-21", "miR-21"]

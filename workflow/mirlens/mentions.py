@@ -98,14 +98,15 @@ _SPECIAL = re.compile(f"[{_DASHES}{_TILDES}{_SPACES}\u2217\u204e]")
 # one identifier after a prefix: number, letter(s), paralog copy, arm, star
 _ITEM = (
     r"(?P<num>\d+)"
-    r"(?P<letter>-?[a-z]{1,2}(?![a-z]))?"
+    # letters: "200a", "548aa", "181-b"; never the start of a word ("miR-143-HK2")
+    r"(?P<letter>-[a-z](?![a-z0-9])|[a-z](?![a-z])|[a-z]{2}(?![a-z0-9]))?"
     r"(?P<copy>(?:-|(?<=[a-z]))\d{1,3}(?![\dp]))?"
     r"(?P<arm>[- ]?[35]p(?![a-z0-9]))?"
     r"(?P<star>\*)?"
 )
 _PREFIX = (
-    r"(?P<pfx>micro[ -]?RNAs?(?:\s?\(\s?(?:miRNA|miR)s?\s?\))?"
-    r"|miRNAs?(?:\s?\(\s?miRs?\s?\))?"
+    r"(?P<pfx>micro[ -]?RNAs?(?:\s{0,2}\(\s?(?:miRNA|miR)s?\s?\))?"
+    r"|miRNAs?(?:\s{0,2}\(\s?miRs?\s?\))?"
     r"|miRs?|mir)"
     r"(?P<sep>\s?-\s?|\s|)"
 )
@@ -131,7 +132,7 @@ SPECIES_BEFORE = re.compile(r"(?:^|[^A-Za-z0-9_])([A-Za-z]{2,5}\d?)-$")
 CONT = re.compile(
     r"(?P<join>\s?/\s?|\s?~\s?|\s+approximately\s+|\s?,\s?(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+)"
     r"(?P<dash>-\s?)?"
-    r"(?P<cpfx>(?:micro-?RNA|miRNA|miR|mir)-?)?"
+    r"(?P<cpfx>(?:micro-?RNA|miRNA|miR|mir)-?|let-?(?=7))?"
     r"(?:(?P<aonly>[35]p)(?![a-z0-9])|"
     + _ITEM
     + r"|(?P<lonly>[a-z]{1,2})(?![a-z0-9])(?P<lcopy>-\d{1,2}(?![\dp]))?)",
@@ -149,7 +150,8 @@ GROUP_WORD = re.compile(
     r"(?P<word>famil(?:y|ies)|clusters?|polycistron)\b",
     re.IGNORECASE,
 )
-_JOIN_PREFIXED = ("/", "~", "approximately")  # joiners that may repeat the prefix
+_JOIN_PREFIXED = ("/", "~", "approximately")
+_LIST_JOINERS = (",", "and", "or", "&", ", and", ", or")  # joiners that may repeat the prefix
 # anything that may extend a head: a continuation or a family/cluster word
 TAIL = re.compile(CONT.pattern + "|" + GROUP_WORD.pattern, re.IGNORECASE)
 WEAK_PREFIX = re.compile(r"(?:micro[ -]?RNA|miRNA)s", re.IGNORECASE)
@@ -316,7 +318,8 @@ class Normaliser:
                     m for m in idx.matures_of(hp, "both") if self._arm_of(idx, m) == (arm or "3p")
                 ]
                 if ms:
-                    status = "ambiguous" if how == "lettered" else "resolved"
+                    related = how != "lettered" or self._one_family(idx, hp)
+                    status = "resolved" if related else "ambiguous"
                     reason = (
                         f"no name {key} in miRBase; {arm or '*'} arm of {self._hp_names(idx, hp)}"
                     )
@@ -470,6 +473,9 @@ class Normaliser:
         per_item = []
         for it in items:
             hp, _ = self._hairpins(idx, it.base, it.copy)
+            if not hp:
+                reason = self._unresolved(species, it.base, it).reason
+                return [], "", "unresolved", reason
             labels = {idx.cluster_of[h] for h in hp if h in idx.cluster_of}
             if len(items) == 1 and len(labels) > 1:
                 # "miR-302 cluster": the locus holding several of the named stem's hairpins
@@ -583,7 +589,7 @@ class Extractor:
 
     def _template(self, work: str, m: re.Match, sp: str) -> tuple[int, dict] | tuple[()]:
         """Row fields of a lone head (everything but offsets), or () when it is no mention."""
-        rows, _ = self._group("", "", work, m, sp)
+        rows, _ = self._group("", work, work, m, sp)
         if not rows:
             return ()
         return m.start() - rows[0]["start"], rows[0]
@@ -636,7 +642,8 @@ class Extractor:
                           (c.group("lcopy") or "").lstrip("-"), prev.arm, prev.star)  # fmt: skip
                 s0 = c.start("lonly")
             else:
-                prefix = prev.prefix if prev else "mir"
+                cpfx = (c.group("cpfx") or "").lower()
+                prefix = ("let" if cpfx.startswith("let") else "mir") if cpfx else prev.prefix
                 if prefix == "let" and c.group("num") != "7":
                     prefix = "mir"  # "let-7e, 125a and 99b"
                 it = _item_from(c, "", prefix)
@@ -697,63 +704,91 @@ class Extractor:
 
     def _emit(self, doc_id, text, parts, species, kind, word, weak) -> list[dict]:
         g0, g1 = parts[0].start, parts[-1].end
-        items = [p.item for p in parts]
-        joined = [p.joiner for p in parts[1:]]
-        # "miR-17-92": a "copy" that is no paralog names the cluster's last member
-        first = items[0]
         idx = self.norm.index(species)
-        if (
-            len(items) == 1
-            and first.copy
-            and not first.arm
-            and f"{first.base}-{first.copy}" not in idx.hairpin_keys
-            and f"{first.base}-{first.copy}" not in idx.hairpin_old
-            and first.copy not in ("3", "5")
-        ):
-            items = [Item(first.prefix, first.num, first.letter), Item(first.prefix, first.copy)]
-            joined = ["-"]
-        is_cluster = word.startswith(("cluster", "polycistron")) or any(
-            j in ("~", "-", "approximately") for j in joined
-        )
-        is_family = word.startswith("famil")
-        if is_cluster or is_family:
-            row = self._row(doc_id, text, g0, g1, species)
-            label = " ".join(text[g0:g1].split())
-            if is_family:
-                ids, note, reason = self.norm.family(species, tuple(items))
-                status = "resolved" if ids else "unresolved"
-                kind_g = "family"
+        # "miR-17-92": a "copy" that is no paralog names the cluster's last member
+        split: list[_Part] = []
+        for p in parts:
+            it = p.item
+            full = f"{it.base}-{it.copy}"
+            if (
+                it.copy
+                and not it.arm
+                and it.copy not in ("3", "5")
+                and full not in idx.hairpin_keys
+                and full not in idx.hairpin_old
+            ):
+                split.append(_Part(p.start, p.end, it._replace(copy="", star=False), p.joiner))
+                split.append(_Part(p.start, p.end, Item(it.prefix, it.copy), "-"))
             else:
-                ids, note, status, reason = self.norm.cluster(species, tuple(items))
-                kind_g = "cluster"
-            row.update(
-                mirbase_ids=ids,
-                mirbase_names=self.norm.names(species, ids),
-                status=status,
-                reason=reason,
-                kind=kind_g,
-                normalised=f"{items[0].display(species)} {kind_g}",
-                arm_policy=self.norm.arm_policy if ids else "",
+                split.append(p)
+        # segments: runs of items joined by '/', '~' or '-' (a list joiner starts a new one)
+        segments: list[list[_Part]] = []
+        for p in split:
+            if not segments or p.joiner in _LIST_JOINERS:
+                segments.append([p])
+            else:
+                segments[-1].append(p)
+        plural = word.endswith(("ies", "s"))
+        n_items = len(split)
+        out: list[dict] = []
+        for i, seg in enumerate(segments):
+            worded = plural or i == len(segments) - 1
+            tilde = any(p.joiner in ("~", "-", "approximately") for p in seg[1:])
+            if tilde or (worded and word.startswith(("cluster", "polycistron"))):
+                out.append(self._grouped(doc_id, text, seg, species, "cluster", (g0, g1)))
+                continue
+            only = seg[0].item
+            plural_name = (
+                len(seg) == 1
+                and only.letter == "s"
+                and self.norm.resolve(species, only).status == "unresolved"
             )
-            if ids:
-                shown = ";".join(row["mirbase_names"])
-                row["expansion"] = f"{label} {kind_g} -> {shown} ({note})"
-            return [row]
-        out = []
-        for p, it in zip(parts, items, strict=True):
-            res = self.norm.resolve(species, it)
-            if weak and len(parts) == 1 and res.status == "unresolved":
-                return []  # "microRNAs 15 ..." with no miRBase name behind it: not a mention
-            row = self._row(doc_id, text, p.start, p.end, species)
-            row["group_start"], row["group_end"] = g0, g1
-            k = "enumeration_member" if len(parts) > 1 else kind
-            self._fill(row, res, species, it, k, kind)
-            if len(parts) > 1:
-                row["expansion"] = f"{' '.join(text[g0:g1].split())} -> {it.display(species)}" + (
-                    f" ({row['expansion']})" if row["expansion"] else ""
-                )
-            out.append(row)
+            if plural_name:
+                # "the miR-200s": the plural of a name is its family
+                seg = [_Part(seg[0].start, seg[0].end, only._replace(letter=""), seg[0].joiner)]
+            if plural_name or (worded and word.startswith("famil")):
+                out.append(self._grouped(doc_id, text, seg, species, "family", (g0, g1)))
+                continue
+            for p in seg:
+                res = self.norm.resolve(species, p.item)
+                if weak and n_items == 1 and res.status == "unresolved":
+                    return []  # "microRNAs 15 ..." with no miRBase name behind it
+                row = self._row(doc_id, text, p.start, p.end, species)
+                row["group_start"], row["group_end"] = g0, g1
+                k = "enumeration_member" if n_items > 1 else kind
+                self._fill(row, res, species, p.item, k, kind)
+                if n_items > 1:
+                    note = f" ({row['expansion']})" if row["expansion"] else ""
+                    label = " ".join(text[g0:g1].split())
+                    row["expansion"] = f"{label} -> {p.item.display(species)}{note}"
+                out.append(row)
         return out
+
+    def _grouped(self, doc_id, text, seg, species, kind, group) -> dict:
+        """One row for a family or cluster expression, expanded from database definitions."""
+        s0, s1 = seg[0].start, seg[-1].end
+        items = tuple(p.item for p in seg)
+        row = self._row(doc_id, text, s0, s1, species)
+        row["group_start"], row["group_end"] = group
+        short = [it.display(species)[len(species) + 1 :] for it in items]
+        if kind == "family":
+            ids, note, reason = self.norm.family(species, items)
+            status = "resolved" if ids else "unresolved"
+        else:
+            ids, note, status, reason = self.norm.cluster(species, items)
+        row.update(
+            mirbase_ids=ids,
+            mirbase_names=self.norm.names(species, ids),
+            status=status,
+            reason=reason,
+            kind=kind,
+            normalised=f"{species}-{'~'.join(short)} {kind}",
+            arm_policy=self.norm.arm_policy if ids else "",
+        )
+        if ids:
+            label = " ".join(text[s0:s1].split())
+            row["expansion"] = f"{label} {kind} -> {';'.join(row['mirbase_names'])} ({note})"
+        return row
 
 
 # ---------------------------------------------------------------------------------------
