@@ -1,9 +1,26 @@
 """miRBase release files: mature/hairpin sequences, name history, families, clusters.
 
-Readers return small DataFrames; :class:`MirbaseIndex` joins them into the lookups the
-mention normaliser needs. Folder layout of a miRBase download (``--mirbase DIR``):
-``mature.fa``, ``aliases.txt``, optional ``hairpin.fa``, ``miFam.dat``,
-``genomes/<species>.gff3`` and ``miRNA.diff``.
+Readers return small DataFrames; :class:`MirbaseRelease` reads one download folder
+(``--mirbase DIR``: ``mature.fa``, ``aliases.txt``, optional ``hairpin.fa``, ``miFam.dat``,
+``genomes/<species>.gff3``, ``miRNA.diff``) and :class:`SpeciesIndex` joins it into the
+lookups name normalisation needs, built on first use per species (hsa: well under 2 s).
+
+What the data supports, and what it does not:
+
+- ``aliases.txt`` lists, per accession *current in the release*, its names in order of
+  first use (the name history). Old names and renames resolve through it; names of
+  accessions deleted before the release are simply absent (reported as unknown).
+  A ``miRNA.diff`` in the folder adds "deleted in this release" for the names it lists.
+- hairpin -> mature links and coordinates come from ``genomes/<species>.gff3``
+  (``Derives_from``); for species without one, a mature is linked to the precursor(s) its
+  name derives from, checked by sequence containment in ``hairpin.fa``.
+- clusters: hairpins on one chromosome strand whose gap to the previous one is at most
+  the distance (miRBase: 10 kb), single linkage; only species with a gff3.
+- the dominant arm is the one whose name history holds the plain name (``hsa-miR-21``)
+  and never a star name; when the history does not tell, both arms are kept.
+- families: ``miFam.dat`` (hairpin level; the mirror's copy is from release ~18, so
+  families defined later are missing) and TargetScan ``miR_Family_Info.txt`` seed
+  families (mature level, by accession).
 """
 
 from __future__ import annotations
