@@ -401,3 +401,14 @@ def test_recorded_skips_for_untargeted_mirna_and_small_background():
     assert "m2" not in set(res.table["scope"]) and "m1" in set(res.table["scope"])
     assert "fewer than the 2 query miRNAs" in res.meta["null_skipped"]
     assert res.table["empirical_pvalue"].isna().all()
+
+
+def test_log_factorial_table_matches_gammaln():
+    from scipy import special
+
+    from mirlens.enrichment import _log_factorials
+
+    lf = _log_factorials(30000).astype(np.float64)
+    ref = special.gammaln(np.arange(30001) + 1.0)
+    np.testing.assert_allclose(lf[2:], ref[2:], rtol=1e-13)
+    assert lf[0] == 0 and lf[1] == 0
