@@ -525,17 +525,21 @@ class Extractor:
         self._single: dict[tuple[str, str], tuple] = {}
 
     def extract(self, doc_id: str, text: str) -> list[dict]:
+        """Mention records of one document, sorted by (start, end)."""
         work = text if text.isascii() or not _SPECIAL.search(text) else text.translate(TRANSLATE)
         rows: list[dict] = []
+        append = rows.append
+        single = self._single
+        cand, head, tail = CAND.search, HEAD.match, TAIL.match
         pos = 0
         lower = work.lower()
         fast = len(lower) == len(work)  # lower() may change lengths of rare characters
         while True:
             if fast:
-                c = CAND.search(lower, pos)
+                c = cand(lower, pos)
                 if not c:
                     break
-                m = HEAD.match(work, c.start())
+                m = head(work, c.start())
                 if not m:
                     pos = c.start() + 1
                     continue
@@ -553,31 +557,37 @@ class Extractor:
                 b = SPECIES_BEFORE.search(work, max(0, s - 8), s)
                 sp = b.group(1) if b else ""
             end = m.end()
-            t = None if m.group("gene") else TAIL.match(work, end)
-            lone = t is None or (
-                # "miR-1, miR-22": a full name after a list joiner starts its own mention
-                t.group("cpfx") is not None and t.group("join").strip() not in _JOIN_PREFIXED
-            )
-            if lone and not m.group("gene"):
-                # fast path: a lone name; its normalisation is memoised by spelling
-                key = (m.group(0), sp)
-                tpl = self._single.get(key)
-                if tpl is None:
-                    tpl = self._single[key] = self._template(work, m, sp)
-                pos = end
-                if tpl:
-                    row = tpl[1].copy()
-                    start = s - tpl[0]
-                    row["doc_id"] = doc_id
-                    row["start"] = row["group_start"] = start
-                    row["end"] = row["group_end"] = end
-                    row["text"] = text[start:end]
-                    rows.append(row)
-                continue
+            if not m.group("gene"):
+                t = tail(work, end)
+                # a lone name, or one followed by another full name after a list joiner
+                if t is None or (
+                    t.group("cpfx") is not None and t.group("join").strip() not in _JOIN_PREFIXED
+                ):
+                    # fast path: the normalisation of a lone name is memoised by spelling
+                    key = (m.group(0), sp)
+                    tpl = single.get(key)
+                    if tpl is None:
+                        tpl = single[key] = self._template(work, m, sp)
+                    pos = end
+                    if tpl:
+                        start = s - tpl[0]
+                        append(
+                            {
+                                **tpl[1],
+                                "doc_id": doc_id,
+                                "start": start,
+                                "end": end,
+                                "text": text[start:end],
+                                "group_start": start,
+                                "group_end": end,
+                            }
+                        )
+                    continue
             rows_g, pos = self._group(doc_id, text, work, m, sp)
             rows.extend(rows_g)
         if rows:
-            starts = sentence_bounds(text, max(r["start"] for r in rows))
+            # rows arrive in scan order: the last one starts last
+            starts = sentence_bounds(text, rows[-1]["start"])
             last = (-1, 0, "")
             for r in rows:
                 i = bisect.bisect_right(starts, r["start"]) - 1
