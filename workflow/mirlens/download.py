@@ -25,7 +25,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from mirlens.errors import MirlensError
 from mirlens.http import DEFAULT_TIMEOUT, make_session
-from mirlens.io import sha256_file
+from mirlens.io import make_readable, sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -217,6 +217,7 @@ def fetch(
                 f"{url}: sha256 {digest} does not match the pinned {pinned} "
                 "(the release changed upstream, or the download is corrupt)"
             )
+        make_readable(tmp)
         os.replace(tmp, dest)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

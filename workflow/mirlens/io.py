@@ -39,11 +39,19 @@ def atomic_open(
     try:
         with open(tmp, mode, **kwargs) as fh:
             yield fh
+        make_readable(tmp)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def make_readable(path: str | os.PathLike) -> None:
+    """Give a temporary file the permissions a normal open() would (mkstemp makes it 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
 
 
 def join_list(values: Iterable[Any]) -> str:

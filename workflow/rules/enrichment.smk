@@ -36,11 +36,12 @@ rule enrich:
         gmt="resources/genesets/{library}.gmt",
         themes="results/enrichment/themes.json",
     output:
-        report(
+        table=report(
             "results/enrichment/{library}.tsv",
             caption="../report/enrichment.rst",
             category="Enrichment",
         ),
+        meta="results/enrichment/{library}.meta.json",
     params:
         n_null=config["enrichment"]["empirical_null"]["n"],
         seed=config["enrichment"]["empirical_null"]["seed"],
@@ -57,4 +58,5 @@ rule enrich:
         " --background {input.background:q} --universe {input.universe:q}"
         " --themes {input.themes:q} --library {wildcards.library} --null {params.n_null}"
         " --seed {params.seed} --min-size {params.min_size} --max-size {params.max_size}"
-        " --scopes {params.scopes} --threads {threads} --out {output:q} > {log:q} 2>&1"
+        " --scopes {params.scopes} --threads {threads} --out {output.table:q}"
+        " --meta {output.meta:q} > {log:q} 2>&1"
