@@ -42,17 +42,38 @@ GENE_INFO = (
 SIZES = {"targetscan": 2_000_000, "summary": 600_000, "mirdb": 3_400_000, "mirtarbase": 1_000_000}
 
 
+def _vm_hwm_mb(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return None
+
+
 def run_measured(argv: list[str]) -> tuple[float, float, int]:
-    """Run a process -> (seconds, peak RSS in MB of that process, return code)."""
+    """Run a process -> (seconds, peak RSS in MB of that process, return code).
+
+    Peak RSS is the child's own VmHWM, polled until it exits: ru_maxrss of a child would
+    include this (large) parent's RSS inherited at fork time.
+    """
     t0 = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    errfile = tempfile.TemporaryFile()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=errfile)
+    peak = 0.0
+    while proc.poll() is None:
+        hwm = _vm_hwm_mb(proc.pid)
+        if hwm is not None:
+            peak = max(peak, hwm)
+        time.sleep(0.02)
     seconds = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode() if proc.stderr else ""
     if proc.returncode != 0:
-        sys.stderr.write(err)
-    return seconds, usage.ru_maxrss / 1024.0, proc.returncode
+        errfile.seek(0)
+        sys.stderr.write(errfile.read().decode(errors="replace"))
+    errfile.close()
+    return seconds, peak, proc.returncode
 
 
 def _write_tsv(table: pa.Table, path: Path, header: bool = True, delimiter: str = "\t") -> None:

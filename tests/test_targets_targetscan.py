@@ -117,3 +117,16 @@ def test_real_release(mirror_dir, names) -> None:
     assert st["pairs"] == len(df) > 150_000
     # Family info: members with deleted accessions/names are reported, not mapped.
     assert "hsa-miR-1254" in st["family_members_resolved"]["unresolved_examples"]
+
+
+def test_family_names_to_members(mirror_dir, names) -> None:
+    """TargetScan family names -> MIMATs: the family table agrees with name-based expansion."""
+    fam = targetscan.read_family_info(mirror_dir / TS_DIR / "miR_Family_Info.txt.zip", 9606)
+    members = targetscan.family_members(fam, names)
+    fam_name = next(f for f in members if f.startswith("miR-15-5p/16-5p/195-5p"))
+    assert set(names.expand_family("miR-15-5p/16-5p/195-5p")) <= set(members[fam_name])
+    let7 = members["let-7-5p/98-5p"]
+    assert set(names.expand_family("let-7-5p/98-5p")) <= set(let7)
+    assert names.by_name["hsa-miR-4458"] in let7  # a member whose name is not in the family name
+    # Isoform families resolve to the same mature accession.
+    assert members["miR-101-3p.1"] == members["miR-101-3p.2"] == [names.by_name["hsa-miR-101-3p"]]

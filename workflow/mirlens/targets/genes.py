@@ -10,7 +10,6 @@ through MANE (and optionally NCBI ``gene2refseq``) to a GeneID, then through the
 
 from __future__ import annotations
 
-import gzip
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -283,13 +282,3 @@ def read_gene2refseq(path: PathLike, taxid: int) -> pd.DataFrame:
     )
     df = df[df["refseq"] != "-"].drop_duplicates()
     return df[~df["refseq"].duplicated(keep=False)].reset_index(drop=True)
-
-
-def open_text(path: PathLike):
-    """Open plain or gzip text transparently (by magic bytes, not by suffix)."""
-    path = Path(path)
-    with open(path, "rb") as fh:
-        magic = fh.read(2)
-    if magic == b"\x1f\x8b":
-        return gzip.open(path, "rt", encoding="utf-8")
-    return open(path, encoding="utf-8")

@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from mirlens.errors import MirlensError
-from mirlens.targets import norm_col, read_delimited
+from mirlens.targets import join_groups, norm_col, read_delimited
 from mirlens.targets.genes import SPECIES_NAME, GeneIndex, gene_stats
 from mirlens.targets.names import MirnaNames, mirna_stats
 
@@ -122,20 +122,24 @@ def evidence_tier(support_type: pd.Series, experiments: pd.Series) -> pd.Series:
     )
 
 
-def _join_unique(df: pd.DataFrame, keys: list[str], col: str, sep_re=None, numeric=False):
-    """Sorted unique values of ``col`` (split by ``sep_re``) per key, joined by ';'."""
-    vals = df[keys + [col]]
-    if sep_re is not None:
-        vals = vals.assign(**{col: vals[col].str.split(sep_re)}).explode(col)
-    vals = vals.assign(**{col: vals[col].astype(str).str.strip()})
-    vals = vals[vals[col] != ""].drop_duplicates()
-    if numeric:
-        vals = vals.assign(_k=pd.to_numeric(vals[col], errors="coerce"))
-        vals = vals.sort_values(keys + ["_k", col], kind="mergesort")
-    else:
-        vals = vals.sort_values(keys + [col], kind="mergesort")
-    grouped = vals.groupby(keys, sort=False)[col]
-    return grouped.agg(";".join), grouped.size()
+def _split_explode(group: np.ndarray, values: pd.Series, sep: re.Pattern) -> tuple:
+    """Split list-valued cells -> (group id per item, items); splits each distinct cell once.
+
+    Experiment strings repeat across a million rows, so splitting the few thousand
+    distinct ones and expanding by index is much cheaper than splitting every row.
+    """
+    values = values.astype(str)
+    if not values.str.contains(sep).any():  # e.g. one PMID per row: nothing to split
+        return np.asarray(group), values.str.strip()
+    codes, uniques = pd.factorize(values)
+    parts = [[p.strip() for p in sep.split(u)] for u in uniques]
+    lens = np.array([len(p) for p in parts], dtype=np.int64)
+    flat = np.array([x for p in parts for x in p], dtype=object)
+    starts = np.concatenate([[0], np.cumsum(lens)[:-1]]) if len(lens) else lens
+    row_len = lens[codes] if len(codes) else np.zeros(0, dtype=np.int64)
+    within = np.arange(row_len.sum()) - np.repeat(np.cumsum(row_len) - row_len, row_len)
+    idx = np.repeat(starts[codes], row_len) + within if len(codes) else within
+    return np.repeat(group, row_len), pd.Series(flat[idx] if len(flat) else [], dtype=object)
 
 
 def parse(
@@ -187,24 +191,32 @@ def parse(
 
     keys = ["mirbase_id", "entrez_id"]
     df["tier_rank"] = df["tier"].map({t: i for i, t in enumerate(TIERS)}).astype("int8")
-    g = df.groupby(keys, sort=False)
-    out = g.agg(
-        mirna=("mirna", "first"),
-        gene_symbol=("gene_symbol", "first"),
-        tier_rank=("tier_rank", "min"),
-    )
+    pid = df.groupby(keys, sort=True).ngroup().to_numpy()
+    n = int(pid.max()) + 1 if len(pid) else 0
+    firsts = ~pd.Series(pid).duplicated().to_numpy()
+    out = df.loc[firsts, keys + ["mirna", "gene_symbol"]].set_axis(pid[firsts]).sort_index()
+    tier = np.full(n, len(TIERS), dtype=np.int8)
+    np.minimum.at(tier, pid, df["tier_rank"].to_numpy())
+    out["tier_rank"] = tier
     # n_evidence: distinct (experiments, support type, PMID) rows after gene/miRNA mapping.
-    out["n_evidence"] = (
-        df.drop_duplicates(keys + ["experiments", "support_type", "pmid"]).groupby(keys).size()
-    )
-    out["experiments"], _ = _join_unique(df, keys, "experiments", EXPERIMENT_SEP)
-    out["support_type"], _ = _join_unique(df, keys, "support_type")
-    out["pmids"], out["n_pmids"] = _join_unique(df, keys, "pmid", re.compile(r"[;,]"), True)
+    ev = pd.DataFrame(
+        {
+            "p": pid,
+            "e": df["experiments"].to_numpy(),
+            "s": df["support_type"].to_numpy(),
+            "m": df["pmid"].to_numpy(),
+        }
+    ).drop_duplicates()
+    out["n_evidence"] = np.bincount(ev["p"].to_numpy(), minlength=n)
+    out["experiments"], _ = join_groups(*_split_explode(pid, df["experiments"], EXPERIMENT_SEP), n)
+    out["support_type"], _ = join_groups(pid, df["support_type"].str.strip(), n)
+    pm_group, pm_values = _split_explode(pid, df["pmid"], re.compile(r"[;,]"))
+    out["pmids"], out["n_pmids"] = join_groups(pm_group, pm_values, n, numeric=True)
     if "mirtarbase_id" in df:
-        out["mirtarbase_ids"], _ = _join_unique(df, keys, "mirtarbase_id")
+        out["mirtarbase_ids"], _ = join_groups(pid, df["mirtarbase_id"], n)
     else:
         out["mirtarbase_ids"] = ""
-    out = out.reset_index()
+    out = out.reset_index(drop=True)
     out["evidence_tier"] = np.array(TIERS, dtype=object)[out["tier_rank"].to_numpy()]
     for c in ("experiments", "support_type", "pmids", "mirtarbase_ids"):
         out[c] = out[c].fillna("").astype(str)

@@ -50,10 +50,10 @@ class MirnaNames:
         if (d / "aliases.txt").is_file():
             al = read_aliases(d / "aliases.txt")
             al = al[al["mirbase_id"].isin(by_id.keys())]
-            grouped = al.groupby("alias", sort=False)["mirbase_id"].agg(
-                lambda s: tuple(sorted(set(s)))
-            )
-            by_alias = grouped.to_dict()
+            acc_sets: dict[str, set[str]] = {}
+            for alias, acc in zip(al["alias"], al["mirbase_id"], strict=True):
+                acc_sets.setdefault(alias, set()).add(acc)
+            by_alias = {k: tuple(sorted(v)) for k, v in acc_sets.items()}
         lower: dict[str, set[str]] = {}
         for name, acc in by_name.items():
             lower.setdefault(name.lower(), set()).add(acc)
