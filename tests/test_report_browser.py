@@ -11,6 +11,7 @@ real size on screen, and we keep a full-page screenshot under test-artifacts/.
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 import queue
@@ -22,6 +23,7 @@ import time
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from report_fixtures import make_results
 
 from mirlens.report.build import build_report
@@ -253,6 +255,17 @@ def load_page(exe: str, html: Path, profile: Path, screenshot: Path) -> dict:
         )
         screenshot.parent.mkdir(parents=True, exist_ok=True)
         screenshot.write_bytes(base64.b64decode(shot["data"]))
+        # Printable: the print stylesheet lays the report out on A4 pages.
+        pdf = browser.send(
+            "Page.printToPDF",
+            {"paperWidth": 8.27, "paperHeight": 11.69, "printBackground": True},
+            session=session,
+            timeout=120,
+        )
+        pdf_bytes = base64.b64decode(pdf["data"])
+        screenshot.with_suffix(".pdf").write_bytes(pdf_bytes)
+        reader = PdfReader(io.BytesIO(pdf_bytes))
+        facts["pdf_pages"] = [page.extract_text() for page in reader.pages]
         browser.settle(0.2)
         facts["height"] = height
         facts["errors"] = [
@@ -303,6 +316,10 @@ def test_report_renders_in_chromium(chromium: str, tmp_path: Path) -> None:
         assert facts[key] and facts[key]["w"] > 300 and facts[key]["h"] > 100, (key, facts[key])
     assert facts["articles"] == 3
     assert facts["findings_shown"] == [4, 6]
+    pages = facts["pdf_pages"]
+    assert len(pages) >= 5  # one page break per main section
+    assert pages[0].startswith("miRNA → target → pathway evidence")
+    assert "Unresolved names" not in pages[0]  # the side navigation is not printed
     assert "miR-200c" in facts["marks"] and "MiR-21" in facts["marks"]
     # the <script> in a sentence stayed text: only the report's own script element exists
     assert facts["scripts"] == 1
