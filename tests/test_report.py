@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -93,6 +94,11 @@ def test_every_internal_link_resolves(full) -> None:
     ids = {t["id"] for t in soup.find_all(id=True)}
     targets = [a["href"][1:] for a in soup.select('a[href^="#"]')]
     assert targets and [t for t in targets if t not in ids] == []
+    # heat-map cells are SVG links to their gene-set rows; glyph refs point inside the figure
+    html = str(soup)
+    svg_links = re.findall(r'xlink:href="#([^"]+)"', html)
+    assert [t for t in svg_links if t not in ids] == []
+    assert sum(t.startswith("enr-") for t in svg_links) == len(soup.select("#theme-matrix td a"))
     external = {a["href"].split("/")[2] for a in soup.select('a[href^="http"]')}
     assert external <= {"pubmed.ncbi.nlm.nih.gov", "doi.org"}
 
