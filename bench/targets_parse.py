@@ -302,6 +302,8 @@ def main() -> int:
                 raise SystemExit(f"{source} parse failed ({rc})")
             st = json.loads((tmpdir / f"{source}.json").read_text())
             psecs, prss, prc = run_measured(peer_read(inputs[0], source))
+            if prc != 0:
+                raise SystemExit(f"{source} peer read failed ({prc})")
             result["sources"][source] = {
                 "rows_read": st["rows_read"],
                 "pairs": st["pairs"],
