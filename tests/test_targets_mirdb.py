@@ -28,7 +28,7 @@ def genes() -> GeneIndex:
 
 def test_mane_only(names, genes) -> None:
     df, st = mirdb.parse(PRED, names, genes, 9606, mane=FIX / "MANE.summary.txt")
-    assert st["rows_read"] == 7 and st["rows_species"] == 6
+    assert st["rows_read"] == 7 and st["rows_species"] == 6 and st["rows_kept"] == 3
     # hsa RefSeqs: NM_000100, NM_000101, XM_999999, NM_000200 (".1" stripped) -> 2 in MANE.
     assert st["refseq"]["distinct"] == 4 and st["refseq"]["mapped"] == 2
     assert st["refseq"]["rate"] == 0.5

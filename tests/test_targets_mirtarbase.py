@@ -39,6 +39,7 @@ def test_fixture_old_header(names) -> None:
     df, st = mirtarbase.parse(FIX / "mtb_old_header.csv", names, genes, "hsa")
     assert st["rows_read"] == 9 and st["rows_species"] == 8
     assert st["duplicate_evidence_rows"] == 1
+    assert st["rows_kept"] == 5  # minus the ambiguous gene SHARED and miRNA hsa-miR-34b
     r = _pair(df, "hsa-miR-21-5p", "GENEA")
     assert r["evidence_tier"] == "strong" and r["n_evidence"] == 2 and r["pmids"] == "111;222"
     assert r["experiments"] == "Luciferase reporter assay;Microarray;Western blot"

@@ -60,7 +60,7 @@ def test_fixture_aggregation(names, small_genes) -> None:
     assert _row(df, "hsa-miR-21-5p", "GENEB")["entrez_id"] == "200"
     # Dropped: ambiguous alias SHARED, deleted miRNA hsa-miR-1254, the mouse rows.
     assert len(df) == 3
-    assert st["rows_read"] == 8 and st["rows_species"] == 7
+    assert st["rows_read"] == 8 and st["rows_species"] == 7 and st["rows_kept"] == 5
     assert st["genes"]["genes"]["ambiguous"] == 1
     assert st["pairs_dropped_unmapped_gene"] == 1
     assert st["mirnas"]["names"]["unmapped"] == 1

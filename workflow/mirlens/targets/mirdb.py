@@ -117,6 +117,7 @@ def parse(
     stats["rows_dropped_unmapped_mirna"] = int(no_mir.sum())
     stats["rows_dropped_unmapped_gene"] = int((no_gene & ~no_mir).sum())
     df = df[~no_mir & ~no_gene]
+    stats["rows_kept"] = len(df)
 
     # Best score per (miRNA, gene); RefSeqs of the gene listed.
     df = df.sort_values(["mirbase_id", "entrez_id", "score", "refseq"], ascending=[1, 1, 0, 1])

@@ -186,6 +186,7 @@ def parse(
     stats["rows_dropped_unmapped_mirna"] = int(no_mir.sum())
     stats["rows_dropped_unmapped_gene"] = int((no_gene & ~no_mir).sum())
     df = df[~no_mir & ~no_gene].copy()
+    stats["rows_kept"] = len(df)
     df["tier"] = evidence_tier(df["support_type"], df["experiments"])
     stats["evidence_rows_by_tier"] = {t: int((df["tier"] == t).sum()) for t in TIERS}
 

@@ -311,6 +311,7 @@ def parse(
         ((pairs["entrez_id"].fillna("") == "") & (pairs["mirbase_id"].fillna("") != "")).sum()
     )
     pairs = pairs[ok]
+    stats["rows_kept"] = int(pairs["n_sites"].sum())  # site rows of mapped pairs
     # Strongest isoform/transcript per (MIMAT, gene); ties broken by name for determinism.
     pairs = pairs.sort_values(
         ["mirbase_id", "entrez_id", "score", "ts_mirna", "transcript_id"], kind="mergesort"
