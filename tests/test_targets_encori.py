@@ -83,7 +83,7 @@ def test_select_cache_and_failures(tmp_path) -> None:
         assert st["all_out_is_run_only"] is True
         # Second run: served from the cache for the good miRNA; thresholds applied locally.
         n = len(log)
-        assert _select(tmp_path, base, mirnas, "--min-clip-exp", "2") == 0
+        assert _select(tmp_path, base, mirnas, "--min-clip-experiments", "2") == 0
         assert [r["query"]["miRNA"] for r in log[n:]] == ["hsa-miR-101-3p"]
         assert read_tsv(tmp_path / "encori.tsv")["gene_symbol"].tolist() == ["GENEA"]
     assert (tmp_path / "cache" / "hg38" / "hsa-miR-21-5p.tsv").read_text() == TEXT

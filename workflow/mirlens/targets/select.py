@@ -216,6 +216,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     en = parser.add_argument_group("encori")
     en.add_argument(
         "--min-clip-exp",
+        "--min-clip-experiments",
+        dest="min_clip_exp",
         type=int,
         default=DEFAULTS["min_clip_exp"],
         help="ENCORI clipExpNum >= this (default: %(default)s)",
