@@ -56,6 +56,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -163,13 +164,27 @@ _ABBREV = (
     "et al e.g i.e cf vs fig figs ref refs no nos approx ca eq eqs tab suppl resp dr mr mrs ms "
     "prof st vol pp sp spp var subsp jr inc ltd viz".split()
 )
-# Each abbreviation is a fixed-width look-behind, so the whole split is one regex pass.
-_NOT_ABBREV = "".join(rf"(?<![\s(\[]{re.escape(a)}\.)(?<!^{re.escape(a)}\.)" for a in _ABBREV)
+
+
+def _not_abbrev() -> str:
+    # one fixed-width look-behind per abbreviation length (alternatives of equal width may
+    # share one), so a '.' costs a handful of look-behinds instead of one per abbreviation
+    by_width: dict[int, list[str]] = {}
+    for a in _ABBREV:
+        by_width.setdefault(len(a), []).append(re.escape(a))
+    alts = ["(?:" + "|".join(v) + ")" for _, v in sorted(by_width.items())]
+    return "".join(rf"(?<![\s(\[]{a}\.)(?<!^{a}\.)" for a in alts)
+
+
+_END = r"[\"')\]]*\s+(?=[\"'(\[]?(?:[A-Z0-9]|mi[Rr]|mir|let-?7|lin-?4|[a-z]{3}-(?:mi[Rr]|let)))"
+# Every alternative starts with a literal, so the regex engine skips between '.', '!', '?'
+# and newlines at C speed instead of trying each position.
 _BOUNDARY = re.compile(
-    r"(?:\.(?i:" + _NOT_ABBREV + r")(?<![^\w][A-Z]\.)|[!?])"
-    r"[\"')\]]*\s+(?=[\"'(\[]?(?:[A-Z0-9]|mi[Rr]|mir|let-?7|lin-?4|[a-z]{3}-(?:mi[Rr]|let)))"
-    r"|\n\s*\n"
-)
+    r"\.(?i:" + _not_abbrev() + r")(?<![^\w][A-Z]\.)" + _END
+    + r"|!" + _END
+    + r"|\?" + _END
+    + r"|\n\s*\n"
+)  # fmt: skip
 
 
 def sentence_bounds(text: str, until: int | None = None) -> list[int]:
@@ -514,8 +529,40 @@ class _Part:
     joiner: str = ""
 
 
-def _span(row: dict) -> tuple[int, int]:
-    return row["start"], row["end"]
+_SPAN = itemgetter("start", "end")
+_DOC_SPAN = itemgetter("doc_id", "start", "end")
+# every position where CAND matches, one character consumed per hit, so that scanning on
+# after a rejected candidate is exactly "search again from the next character"
+CAND_AT = re.compile(
+    r"m(?=i(?:r|cro[\s-]?rna)[a-z\s()-]{0,16}\d)|l(?=et-?7|in-?4)"
+)  # fmt: skip
+HEAD_AT = re.compile(f"(?={HEAD.pattern})", re.IGNORECASE)  # when lower() changes lengths
+
+
+class _Sentences:
+    """Sentence of an offset in one document; boundaries are found lazily, once, in
+    order, and only as far as the mentions reach."""
+
+    __slots__ = ("text", "starts", "more")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0]
+        self.more: Iterator[re.Match] | None = _BOUNDARY.finditer(text)
+
+    def at(self, pos: int) -> tuple[int, int, int, str]:
+        """(lo, hi, sentence_start, sentence) of the sentence holding ``pos``; any offset
+        in ``[lo, hi)`` has the same sentence."""
+        starts = self.starts
+        while self.more is not None and starts[-1] <= pos:
+            m = next(self.more, None)
+            if m is None:
+                self.more = None
+            else:
+                starts.append(m.end())
+        i = bisect.bisect_right(starts, pos) - 1
+        hi = starts[i + 1] if i + 1 < len(starts) else len(self.text)
+        return (starts[i], hi, *sentence_at(self.text, starts, pos))
 
 
 class Extractor:
@@ -530,28 +577,25 @@ class Extractor:
         rows: list[dict] = []
         append = rows.append
         single = self._single
-        cand, head, tail = CAND.search, HEAD.match, TAIL.match
-        pos = 0
+        head, tail = HEAD.match, TAIL.match
         lower = work.lower()
-        fast = len(lower) == len(work)  # lower() may change lengths of rare characters
-        while True:
-            if fast:
-                c = cand(lower, pos)
-                if not c:
-                    break
-                m = head(work, c.start())
-                if not m:
-                    pos = c.start() + 1
-                    continue
-            else:
-                m = HEAD.search(work, pos)
-                if not m:
-                    break
-            s = m.start()
+        # the case-sensitive candidate scan of the lower-cased text is several times faster
+        # than a case-insensitive HEAD search; lower() may change lengths of rare characters
+        hits = CAND_AT.finditer(lower) if len(lower) == len(work) else HEAD_AT.finditer(work)
+        sentences: _Sentences | None = None
+        lo = hi = s_start = 0  # the current sentence: [lo, hi) -> (s_start, sentence)
+        sentence = ""
+        pos = 0
+        for c in hits:
+            s = c.start()
+            if s < pos:
+                continue  # inside the previous mention
+            m = head(work, s)
+            if m is None:
+                continue
             before = work[s - 1] if s else " "
             if before.isalnum() or before == "_":
-                pos = s + 1  # inside a word ("AmiR-21", "Admir")
-                continue
+                continue  # inside a word ("AmiR-21", "Admir")
             sp = ""
             if before == "-":
                 b = SPECIES_BEFORE.search(work, max(0, s - 8), s)
@@ -563,7 +607,8 @@ class Extractor:
                 if t is None or (
                     t.group("cpfx") is not None and t.group("join").strip() not in _JOIN_PREFIXED
                 ):
-                    # fast path: the normalisation of a lone name is memoised by spelling
+                    # fast path: the normalisation of a lone name is memoised by spelling,
+                    # so a mention costs a dict hit and one dict build
                     key = (m.group(0), sp)
                     tpl = single.get(key)
                     if tpl is None:
@@ -571,6 +616,10 @@ class Extractor:
                     pos = end
                     if tpl:
                         start = s - tpl[0]
+                        if not lo <= start < hi:
+                            if sentences is None:
+                                sentences = _Sentences(text)
+                            lo, hi, s_start, sentence = sentences.at(start)
                         append(
                             {
                                 **tpl[1],
@@ -578,23 +627,23 @@ class Extractor:
                                 "start": start,
                                 "end": end,
                                 "text": text[start:end],
+                                "sentence": sentence,
+                                "sentence_start": s_start,
                                 "group_start": start,
                                 "group_end": end,
                             }
                         )
                     continue
             rows_g, pos = self._group(doc_id, text, work, m, sp)
-            rows.extend(rows_g)
-        if rows:
-            # rows arrive in scan order: the last one starts last
-            starts = sentence_bounds(text, rows[-1]["start"])
-            last = (-1, 0, "")
-            for r in rows:
-                i = bisect.bisect_right(starts, r["start"]) - 1
-                if i != last[0]:
-                    last = (i, *sentence_at(text, starts, r["start"]))
-                r["sentence_start"], r["sentence"] = last[1], last[2]
-            rows.sort(key=_span)
+            for r in rows_g:
+                start = r["start"]
+                if not lo <= start < hi:
+                    if sentences is None:
+                        sentences = _Sentences(text)
+                    lo, hi, s_start, sentence = sentences.at(start)
+                r["sentence_start"], r["sentence"] = s_start, sentence
+                append(r)
+        rows.sort(key=_SPAN)
         return rows
 
     def _template(self, work: str, m: re.Match, sp: str) -> tuple[int, dict] | tuple[()]:
@@ -831,7 +880,7 @@ def extract_documents(docs: Iterable[tuple[str, str]], normaliser: Normaliser) -
             rows.extend(ex.extract(doc_id, text))
         except Exception as exc:  # one bad document never stops the rest
             log.error("extraction failed for %s: %s", doc_id, exc)
-    rows.sort(key=lambda r: (r["doc_id"], r["start"], r["end"]))
+    rows.sort(key=_DOC_SPAN)
     return iter(rows)
 
 
