@@ -116,7 +116,7 @@ def release_files(wildcards):
 
 def select_inputs(wildcards):
     if wildcards.source == "encori":  # a per-miRNA API: nothing parsed ahead of time
-        return {"mirnas": "results/mirnas.tsv"}
+        return {"mirnas": "results/mirnas.tsv", "gene_info": db("ncbi.gene_info")}
     return {"mirnas": "results/mirnas.tsv", "store": store_path(wildcards.source)}
 
 
@@ -135,7 +135,7 @@ def threshold_args(wildcards):
     if wildcards.source == "encori":
         return (
             f"--base-url {t['base_url']} --min-clip-experiments {t['min_clip_experiments']}"
-            " --cache-dir resources/cache/encori"
+            f" --gene-info {db('ncbi.gene_info')} --cache-dir resources/cache/encori"
         )
     return ""
 

@@ -4,13 +4,16 @@ rule targets_parse:
         mirbase=mirbase_files(),
         gene_info=db("ncbi.gene_info"),
         mane=db_optional("ncbi.mane"),
+        gene2refseq=db_optional("ncbi.gene2refseq"),
     output:
         store="resources/store/{source}/{release}/targets.parquet",
         stats="resources/store/{source}/{release}/stats.json",
     params:
         mirbase=mirbase_folder,
         species=config["species"],
-        mane=lambda w, input: f"--mane {input.mane[0]}" if input.mane else "",
+        refseq=lambda w, input: " ".join(
+            [f"--mane {p}" for p in input.mane] + [f"--gene2refseq {p}" for p in input.gene2refseq]
+        ),
     wildcard_constraints:
         source="targetscan|mirdb|mirtarbase",
     log:
@@ -21,7 +24,7 @@ rule targets_parse:
         "../envs/mirlens.yaml"
     shell:
         "python -m mirlens targets-parse --source {wildcards.source} --input {input.release:q}"
-        " --mirbase {params.mirbase:q} --gene-info {input.gene_info:q} {params.mane}"
+        " --mirbase {params.mirbase:q} --gene-info {input.gene_info:q} {params.refseq}"
         " --species {params.species} --out {output.store:q} --stats {output.stats:q}"
         " > {log:q} 2>&1"
 
