@@ -144,7 +144,7 @@ def test_theme_matrix_is_the_best_fdr_per_theme(full) -> None:
                 n_cells += 1
                 assert float(td.a.get_text()) == pytest.approx(best[(scope, theme)], rel=0.05)
                 row = soup.find(id=td.a["href"][1:])
-                assert float(row.find_all("td")[10]["data-sort"]) == best[(scope, theme)]
+                assert float(row.find_all("td")[8]["data-sort"]) == best[(scope, theme)]
             else:
                 assert "empty" in td["class"]
     assert n_cells == len(best)
