@@ -195,7 +195,9 @@ def sentence_bounds(text: str, until: int | None = None) -> list[int]:
     or inside a token (decimals, ``miR-101-3p.2``). With ``until``, stops at the first
     boundary after that offset (enough to place mentions that start before it)."""
     if until is None:
-        return [0, *(m.end() for m in _BOUNDARY.finditer(text))]
+        starts = [0]
+        starts += [m.end() for m in _BOUNDARY.finditer(text)]
+        return starts
     starts = [0]
     for m in _BOUNDARY.finditer(text):
         starts.append(m.end())
@@ -558,30 +560,15 @@ def candidates(lower: str) -> list[int]:
     return hits
 
 
-class _Sentences:
-    """Sentence of an offset in one document; boundaries are found lazily, once, in
-    order, and only as far as the mentions reach."""
-
-    __slots__ = ("text", "starts", "more")
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.starts = [0]
-        self.more: Iterator[re.Match] | None = _BOUNDARY.finditer(text)
-
-    def at(self, pos: int) -> tuple[int, int, int, str]:
-        """(lo, hi, sentence_start, sentence) of the sentence holding ``pos``; any offset
-        in ``[lo, hi)`` has the same sentence."""
-        starts = self.starts
-        while self.more is not None and starts[-1] <= pos:
-            m = next(self.more, None)
-            if m is None:
-                self.more = None
-            else:
-                starts.append(m.end())
-        i = bisect.bisect_right(starts, pos) - 1
-        hi = starts[i + 1] if i + 1 < len(starts) else len(self.text)
-        return (starts[i], hi, *sentence_at(self.text, starts, pos))
+def _sentence_of(text: str, starts: list[int], pos: int) -> tuple[int, int, int, str]:
+    """(lo, hi, sentence_start, sentence) of the sentence holding ``pos``; every offset in
+    ``[lo, hi)`` has the same sentence (``sentence_at``, with its extent)."""
+    i = bisect.bisect_right(starts, pos)
+    lo = starts[i - 1]
+    hi = starts[i] if i < len(starts) else len(text)
+    seg = text[lo:hi]
+    body = seg.lstrip()
+    return lo, hi, lo + len(seg) - len(body), body.rstrip()
 
 
 class Extractor:
@@ -589,6 +576,7 @@ class Extractor:
         self.norm = normaliser
         self.species_codes = normaliser.release.species_codes
         self._single: dict[tuple[str, str], tuple] = {}
+        self._groups: dict[tuple, list[dict]] = {}
 
     def extract(self, doc_id: str, text: str) -> list[dict]:
         """Mention records of one document, sorted by (start, end)."""
@@ -604,7 +592,7 @@ class Extractor:
             hits = candidates(lower)
         else:
             hits = [c.start() for c in HEAD_AT.finditer(work)]
-        sentences: _Sentences | None = None
+        starts: list[int] | None = None  # sentence starts, found at the first mention
         lo = hi = s_start = 0  # the current sentence: [lo, hi) -> (s_start, sentence)
         sentence = ""
         pos = 0
@@ -637,9 +625,9 @@ class Extractor:
                 if tpl:
                     start = s - tpl[0]
                     if not lo <= start < hi:
-                        if sentences is None:
-                            sentences = _Sentences(text)
-                        lo, hi, s_start, sentence = sentences.at(start)
+                        if starts is None:
+                            starts = sentence_bounds(text)
+                        lo, hi, s_start, sentence = _sentence_of(text, starts, start)
                     append(
                         {
                             **tpl[1],
@@ -658,9 +646,9 @@ class Extractor:
             for r in rows_g:
                 start = r["start"]
                 if not lo <= start < hi:
-                    if sentences is None:
-                        sentences = _Sentences(text)
-                    lo, hi, s_start, sentence = sentences.at(start)
+                    if starts is None:
+                        starts = sentence_bounds(text)
+                    lo, hi, s_start, sentence = _sentence_of(text, starts, start)
                 r["sentence_start"], r["sentence"] = s_start, sentence
                 append(r)
         rows.sort(key=_SPAN)
@@ -734,7 +722,28 @@ class Extractor:
             end = c.end()
         w = GROUP_WORD.match(work, end)
         word = w.group("word").lower() if w else ""
-        return self._emit(doc_id, text, parts, species, kind, word, weak), end
+        return self._emit_memo(doc_id, text, parts, species, kind, word, weak), end
+
+    def _emit_memo(self, doc_id, text, parts, species, kind, word, weak) -> list[dict]:
+        """``_emit``, memoised: its rows depend only on the expression's text and parse, so
+        a repeated expression copies them with its own offsets."""
+        g0 = parts[0].start
+        key = (
+            text[g0 : parts[-1].end], species, kind, word, weak,
+            tuple((p.start - g0, p.end - g0, p.item, p.joiner) for p in parts),
+        )  # fmt: skip
+        tpl = self._groups.get(key)
+        if tpl is None:
+            tpl = self._groups[key] = [
+                {**r, "start": r["start"] - g0, "end": r["end"] - g0,
+                 "group_start": r["group_start"] - g0, "group_end": r["group_end"] - g0}
+                for r in self._emit("", text, parts, species, kind, word, weak)
+            ]  # fmt: skip
+        return [
+            {**r, "doc_id": doc_id, "start": r["start"] + g0, "end": r["end"] + g0,
+             "group_start": r["group_start"] + g0, "group_end": r["group_end"] + g0}
+            for r in tpl
+        ]  # fmt: skip
 
     def _known(self, species: str, item: Item) -> bool:
         return self.norm.resolve(species, item).status != "unresolved"
