@@ -131,15 +131,17 @@ def panc_records() -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
+def jsonl(records: list[dict]) -> str:
+    keys = ("doc_id", "pmid", "title", "year", "text")
+    return "".join(json.dumps({k: r[k] for k in keys}) + "\n" for r in records)
+
+
 @pytest.fixture(scope="module")
 def panc_run(tmp_path_factory, mirror_url, shared_resources, panc_records) -> Path:
     work = workspace(tmp_path_factory, "panc", shared_resources)
     docs = work / "docs"
     docs.mkdir()
-    sample = panc_records[:60]
-    (docs / "sample.jsonl").write_text(
-        "".join(json.dumps({"doc_id": r["doc_id"], "text": r["text"]}) + "\n" for r in sample)
-    )
+    (docs / "sample.jsonl").write_text(jsonl(panc_records[:60]))
     write_config(work, mirror_url, [str(docs)])
     snakemake(work)
     return work
@@ -203,9 +205,7 @@ def test_new_documents_rerun_only_their_shards(panc_run, panc_records):
     shards_tsv = panc_run / "results/literature/shards.tsv"
     before = read(shards_tsv).set_index("shard")["sha256"]
     more = panc_records[60:63]
-    (panc_run / "docs" / "more.jsonl").write_text(
-        "".join(json.dumps({"doc_id": r["doc_id"], "text": r["text"]}) + "\n" for r in more)
-    )
+    (panc_run / "docs" / "more.jsonl").write_text(jsonl(more))
     snakemake(panc_run, "--until", "collect")
     after = read(shards_tsv).set_index("shard")["sha256"]
     changed = {s for s in after.index if after[s] != before[s]}
@@ -259,3 +259,12 @@ def test_snakemake_report_builds(panc_run):
     html = out.read_text(errors="replace")
     assert out.stat().st_size > 10_000
     assert "mirnas.tsv" in html and "consensus.tsv" in html
+
+
+def test_report_traces_mir21_to_its_sentences_and_pubmed(panc_run):
+    mentions = read(panc_run / "results/mentions.tsv")
+    docs = read(panc_run / "results/literature/documents.tsv").set_index("doc_id")
+    hit = mentions[mentions["mirbase_names"].str.contains("hsa-miR-21-5p")].iloc[0]
+    html = (panc_run / "results/report/index.html").read_text()
+    assert f"https://pubmed.ncbi.nlm.nih.gov/{docs.loc[hit['doc_id'], 'pmid']}/" in html
+    assert "hsa-miR-21-5p" in html and "MIMAT0000076" in html

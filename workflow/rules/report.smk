@@ -19,7 +19,11 @@ rule provenance:
         stats=expand("results/targets/{source}.stats.json", source=SOURCES)
         + ["results/targets/consensus.stats.json"],
     output:
-        "results/provenance.json",
+        report(
+            "results/provenance.json",
+            caption="../report/provenance.rst",
+            category="Provenance",
+        ),
     log:
         "logs/report/provenance.log",
     conda:
@@ -45,10 +49,19 @@ rule report:
         html=report(
             "results/report/index.html", caption="../report/index.rst", category="Report"
         ),
-        xlsx="results/report/tables.xlsx",
-        plots=directory("results/report/plots"),
+        xlsx=report(
+            "results/report/tables.xlsx", caption="../report/tables.rst", category="Tables"
+        ),
+        plots=report(
+            directory("results/report/plots"),
+            patterns=["{name}.svg"],
+            caption="../report/plots.rst",
+            category="Figures",
+        ),
     params:
         top=config["report"]["top"],
+        alpha=config["report"]["alpha"],
+        max_p=config["report"]["max_p"],
     log:
         "logs/report/report.log",
     conda:
@@ -56,4 +69,5 @@ rule report:
     shell:
         "python -m mirlens report --results-dir results --out {output.html:q} --xlsx {output.xlsx:q}"
         " --plots-dir {output.plots:q} --provenance {input.provenance:q}"
-        " --config {input.config:q} --top {params.top} > {log:q} 2>&1"
+        " --config {input.config:q} --top {params.top} --alpha {params.alpha}"
+        " --max-p {params.max_p} > {log:q} 2>&1"
