@@ -539,15 +539,29 @@ _DOC_SPAN = itemgetter("doc_id", "start", "end")
 CAND_MI = re.compile(r"mi(?=(?:r|cro[\s-]?rna)[a-z\s()-]{0,16}\d)")
 CAND_L = re.compile(r"l(?:et-?7|in-?4)")
 HEAD_AT = re.compile(f"(?={HEAD.pattern})", re.IGNORECASE)  # when lower() changes lengths
-# HEAD, and whether a continuation or group word follows it (the TAIL groups, as t_*):
-# one regex call tells a lone name (the common case) from the start of a group
-HEAD_TAIL = re.compile(
-    HEAD.pattern + r"(?:(?=" + TAIL.pattern.replace("?P<", "?P<t_") + r")(?P<tail>))?",
+
+
+def _uncaptured(pattern: str, keep: tuple[str, ...] = ()) -> str:
+    """The pattern with its named groups (but ``keep``) made non-capturing: it matches the
+    same, and a match with few groups is much cheaper to make."""
+    return re.sub(r"\(\?P<(\w+)>", lambda g: g[0] if g[1] in keep else "(?:", pattern)
+
+
+# HEAD (groups: gene only), and whether a continuation or group word may follow it (the
+# quick first-character test, then TAIL): one cheap regex call tells a lone name, the
+# common case, from a gene symbol or the start of a group, which are read again by HEAD
+HEAD_LEAN = re.compile(
+    r"(?<!\w)"  # not inside a word ("AmiR-21", "Admir"): \w is exactly str.isalnum() or "_"
+    + _uncaptured(HEAD.pattern, ("gene",))
+    + r"(?:(?=\s*[/~,&aogmfcp])(?=" + _uncaptured(TAIL.pattern) + r")(?P<tail>))?",
     re.IGNORECASE,
-)
-_G_GENE, _G_TAIL, _G_CPFX, _G_JOIN = (
-    HEAD_TAIL.groupindex[g] for g in ("gene", "tail", "t_cpfx", "t_join")
-)
+)  # fmt: skip
+
+
+def _next_is_name(work: str, end: int) -> bool:
+    """A full name (with its prefix) follows after a list joiner: "miR-1, miR-22"."""
+    t = TAIL.match(work, end)
+    return t is not None and t["cpfx"] is not None and t["join"].strip() not in _JOIN_PREFIXED
 
 
 def candidates(lower: str) -> list[int]:
@@ -575,7 +589,7 @@ class Extractor:
     def __init__(self, normaliser: Normaliser) -> None:
         self.norm = normaliser
         self.species_codes = normaliser.release.species_codes
-        self._single: dict[tuple[str, str], tuple] = {}
+        self._single: dict[str | tuple[str, str], tuple] = {}  # by spelling (, species)
         self._groups: dict[tuple, list[dict]] = {}
 
     def extract(self, doc_id: str, text: str) -> list[dict]:
@@ -584,7 +598,7 @@ class Extractor:
         rows: list[dict] = []
         append = rows.append
         single = self._single
-        head = HEAD_TAIL.match
+        lean = HEAD_LEAN.match
         lower = work.lower()
         # the case-sensitive candidate scan of the lower-cased text is several times faster
         # than a case-insensitive HEAD search; lower() may change lengths of rare characters
@@ -599,28 +613,22 @@ class Extractor:
         for s in hits:
             if s < pos:
                 continue  # inside the previous mention
-            m = head(work, s)
+            m = lean(work, s)
             if m is None:
                 continue
-            before = work[s - 1] if s else " "
-            if before.isalnum() or before == "_":
-                continue  # inside a word ("AmiR-21", "Admir")
             sp = ""
-            if before == "-":
+            if s and work[s - 1] == "-":
                 b = SPECIES_BEFORE.search(work, max(0, s - 8), s)
                 sp = b.group(1) if b else ""
             end = m.end()
             # a lone name, or one followed by another full name after a list joiner
-            if m[_G_GENE] is None and (
-                m[_G_TAIL] is None
-                or (m[_G_CPFX] is not None and m[_G_JOIN].strip() not in _JOIN_PREFIXED)
-            ):
+            if m[1] is None and (m[2] is None or _next_is_name(work, end)):
                 # fast path: the normalisation of a lone name is memoised by spelling,
                 # so a mention costs a dict hit and one dict build
-                key = (m[0], sp)
+                key = (m[0], sp) if sp else m[0]
                 tpl = single.get(key)
                 if tpl is None:
-                    tpl = single[key] = self._template(work, m, sp)
+                    tpl = single[key] = self._template(work, HEAD.match(work, s), sp)
                 pos = end
                 if tpl:
                     start = s - tpl[0]
@@ -642,7 +650,7 @@ class Extractor:
                         }
                     )
                 continue
-            rows_g, pos = self._group(doc_id, text, work, m, sp)
+            rows_g, pos = self._group(doc_id, text, work, HEAD.match(work, s), sp)
             for r in rows_g:
                 start = r["start"]
                 if not lo <= start < hi:
