@@ -61,7 +61,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from mirlens.errors import MirlensError
-from mirlens.mirbase import MirbaseRelease, SpeciesIndex, name_key
+from mirlens.mirbase import MirbaseRelease, SpeciesIndex
 
 log = logging.getLogger(__name__)
 
@@ -297,7 +297,6 @@ class Normaliser:
         self.resolve = lru_cache(maxsize=None)(self._resolve)
         self.family = lru_cache(maxsize=4096)(self._family)
         self.cluster = lru_cache(maxsize=4096)(self._cluster)
-        self._other_species: dict[str, list[str]] | None = None
 
     def index(self, species: str) -> SpeciesIndex:
         return self.release.species(species)
@@ -433,16 +432,7 @@ class Normaliser:
         return Resolution((), "unresolved", reason)
 
     def other_species(self, key: str) -> list[str]:
-        if self._other_species is None:
-            found: dict[str, set[str]] = {}
-            rel = self.release
-            for frame in (rel.mature, rel.hairpins):
-                for name, sp in zip(frame["name"], frame["species"], strict=True):
-                    k = name_key(name)
-                    found.setdefault(k, set()).add(sp)
-                    found.setdefault(re.sub(r"-[35]p$", "", k), set()).add(sp)
-            self._other_species = {k: sorted(v) for k, v in found.items()}
-        return [s for s in self._other_species.get(key, []) if s != self.species]
+        return [s for s in self.release.species_of_key(key) if s != self.species]
 
     # -- groups ----------------------------------------------------------------------
     def _family(self, species: str, items: tuple[Item, ...]) -> tuple[list[str], str, str]:
@@ -664,13 +654,13 @@ class Extractor:
 
     def _template(self, work: str, m: re.Match, sp: str) -> tuple[int, dict] | tuple[()]:
         """Row fields of a lone head (everything but offsets), or () when it is no mention."""
-        rows, _ = self._group("", work, work, m, sp)
+        rows, _ = self._group("", work, work, m, sp, memo=False)  # memoised by the caller
         if not rows:
             return ()
         return m.start() - rows[0]["start"], rows[0]
 
     def _group(
-        self, doc_id: str, text: str, work: str, m: re.Match, sp: str
+        self, doc_id: str, text: str, work: str, m: re.Match, sp: str, memo: bool = True
     ) -> tuple[list[dict], int]:
         start = m.start()
         species = self.norm.species
@@ -730,7 +720,8 @@ class Extractor:
             end = c.end()
         w = GROUP_WORD.match(work, end)
         word = w.group("word").lower() if w else ""
-        return self._emit_memo(doc_id, text, parts, species, kind, word, weak), end
+        emit = self._emit_memo if memo else self._emit
+        return emit(doc_id, text, parts, species, kind, word, weak), end
 
     def _emit_memo(self, doc_id, text, parts, species, kind, word, weak) -> list[dict]:
         """``_emit``, memoised: its rows depend only on the expression's text and parse, so

@@ -446,6 +446,20 @@ class MirbaseRelease:
         self.family_info = read_family_info(family_info) if family_info else None
         self.species_codes = set(self.mature["species"]) | set(self.hairpins["species"])
         self._species: dict[str, SpeciesIndex] = {}
+        self._species_of_key: dict[str, list[str]] | None = None
+
+    def species_of_key(self, key: str) -> list[str]:
+        """Species (sorted) with a mature or hairpin named ``key`` (``name_key``; arms
+        dropped too), for telling "named only in other species" from "never named"."""
+        if self._species_of_key is None:
+            found: dict[str, set[str]] = {}
+            for frame in (self.mature, self.hairpins):
+                for name, sp in zip(frame["name"], frame["species"], strict=True):
+                    k = name_key(name)
+                    found.setdefault(k, set()).add(sp)
+                    found.setdefault(ARM_SUFFIX.sub("", k), set()).add(sp)
+            self._species_of_key = {k: sorted(v) for k, v in found.items()}
+        return self._species_of_key.get(key, [])
 
     def species(self, code: str) -> SpeciesIndex:
         if code not in self._species:
