@@ -58,7 +58,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
-from typing import NamedTuple
+from typing import IO, NamedTuple
 
 from mirlens.errors import MirlensError
 from mirlens.mirbase import MirbaseRelease, SpeciesIndex
@@ -912,6 +912,20 @@ def extract_documents(docs: Iterable[tuple[str, str]], normaliser: Normaliser) -
     return iter(rows)
 
 
+# one encoder for all records: json.dumps(rec, ensure_ascii=False) builds a new one per call
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def write_records(fh: IO[str], records: Iterable[dict]) -> int:
+    """Mention records as JSON lines (``json.dumps(rec, ensure_ascii=False)``); the count."""
+    encode, write = _ENCODE, fh.write
+    n = 0
+    for rec in records:
+        write(encode(rec) + "\n")
+        n += 1
+    return n
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("inputs", nargs="+", metavar="INPUT",
                         help="document files, folders, or JSONL of {doc_id, text}")  # fmt: skip
@@ -936,10 +950,7 @@ def run(args: argparse.Namespace) -> int:
         raise MirlensError(f"--family-info file not found: {family_info}")
     release = load_release(args.mirbase, family_info, args.cluster_distance)
     norm = Normaliser(release, args.species, args.arm_policy)
-    n = 0
     with atomic_open(args.out) as fh:
-        for rec in extract_documents(iter_input_documents(args.inputs), norm):
-            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-            n += 1
+        n = write_records(fh, extract_documents(iter_input_documents(args.inputs), norm))
     log.info("wrote %d mentions to %s", n, args.out)
     return 0
