@@ -348,11 +348,12 @@ class SpeciesIndex:
                     self.deleted[name_key(name)] = name
 
     def _link_by_name(self, hp_seq: dict[str, str]) -> None:
+        by_stem: dict[str, set[str]] = {}  # hairpins by name without copy number, built once
+        for h, n in self.hairpin_name.items():
+            by_stem.setdefault(COPY_SUFFIX.sub("", name_key(n)), set()).add(h)
         for acc, name in self.mature_name.items():
             base = ARM_SUFFIX.sub("", name_key(name))
-            cands = self.hairpin_keys.get(base) or {
-                h for h, n in self.hairpin_name.items() if COPY_SUFFIX.sub("", name_key(n)) == base
-            }
+            cands = self.hairpin_keys.get(base) or by_stem.get(base, set())
             seq = self.mature_seq[acc]
             for h in sorted(cands):
                 if seq in hp_seq.get(h, ""):
