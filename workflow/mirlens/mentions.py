@@ -577,6 +577,9 @@ def _sentence_of(text: str, starts: list[int], pos: int) -> tuple[int, int, int,
     return lo, hi, lo + len(seg) - len(body), body.rstrip()
 
 
+_MEMO_LIMIT = 50_000  # entries per memo of an Extractor (spellings; group expressions)
+
+
 class Extractor:
     def __init__(self, normaliser: Normaliser) -> None:
         self.norm = normaliser
@@ -620,6 +623,8 @@ class Extractor:
                 key = (m[0], sp) if sp else m[0]
                 tpl = single.get(key)
                 if tpl is None:
+                    if len(single) >= _MEMO_LIMIT:
+                        single.clear()  # a pure memo: bounded memory on huge corpora
                     tpl = single[key] = self._template(work, HEAD.match(work, s), sp)
                 pos = end
                 if tpl:
@@ -735,6 +740,8 @@ class Extractor:
         )  # fmt: skip
         tpl = self._groups.get(key)
         if tpl is None:
+            if len(self._groups) >= _MEMO_LIMIT:
+                self._groups.clear()
             tpl = self._groups[key] = [
                 {**r, "start": r["start"] - g0, "end": r["end"] - g0,
                  "group_start": r["group_start"] - g0, "group_end": r["group_end"] - g0}
