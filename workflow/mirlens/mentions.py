@@ -902,6 +902,15 @@ def iter_input_documents(inputs: list[str]) -> Iterator[tuple[str, str]]:
         yield doc.doc_id, doc.text
 
 
+def resolve_family_info(family_info: str | None) -> str | None:
+    """The TargetScan family file to use: the one given, else the workflow's download if any."""
+    if family_info is None and Path(DEFAULT_FAMILY_INFO).is_file():
+        family_info = DEFAULT_FAMILY_INFO
+    if family_info and not Path(family_info).is_file():
+        raise MirlensError(f"--family-info file not found: {family_info}")
+    return family_info
+
+
 def load_release(
     mirbase: str | Path, family_info: str | Path | None, cluster_distance: int
 ) -> MirbaseRelease:
@@ -974,11 +983,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from mirlens.io import atomic_open
 
-    family_info = args.family_info
-    if family_info is None and Path(DEFAULT_FAMILY_INFO).is_file():
-        family_info = DEFAULT_FAMILY_INFO
-    if family_info and not Path(family_info).is_file():
-        raise MirlensError(f"--family-info file not found: {family_info}")
+    family_info = resolve_family_info(args.family_info)
     release = load_release(args.mirbase, family_info, args.cluster_distance)
     norm = Normaliser(release, args.species, args.arm_policy)
     with atomic_open(args.out) as fh:

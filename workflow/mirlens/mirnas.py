@@ -25,7 +25,7 @@ import pandas as pd
 
 from mirlens.errors import MirlensError
 from mirlens.io import atomic_open, join_list, read_jsonl, write_tsv
-from mirlens.mentions import DEFAULT_FAMILY_INFO, DEFAULT_MIRBASE, FIELDS, load_release
+from mirlens.mentions import DEFAULT_MIRBASE, FIELDS, load_release, resolve_family_info
 from mirlens.mirbase import MirbaseRelease
 
 log = logging.getLogger(__name__)
@@ -158,11 +158,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    family_info = args.family_info
-    if family_info is None and Path(DEFAULT_FAMILY_INFO).is_file():
-        family_info = DEFAULT_FAMILY_INFO
-    if family_info and not Path(family_info).is_file():
-        raise MirlensError(f"--family-info file not found: {family_info}")
+    family_info = resolve_family_info(args.family_info)
     rows = read_mentions(args.mentions)
     release = load_release(args.mirbase, family_info, 10_000)
     write_tsv(mentions_table(rows), args.out_mentions)
