@@ -210,7 +210,7 @@ def test_bare_numbers_after_a_mention_need_to_be_mirnas(release):
 
 
 @pytest.mark.parametrize("text", ["miR-17-92", "miR-17~92", "miR-17/92 cluster", "miR-17\u223c92",
-                                  "miR-17 approximately 92"])  # fmt: skip
+                                  "miR-17 approximately 92", "miR-17-92 cluster"])  # fmt: skip
 def test_mir17_92_cluster_from_gff3(release, mirbase_dir, text):
     row = one(release, f"The {text} is amplified in lymphoma.")
     assert row["kind"] == "cluster" and row["status"] == "resolved"
@@ -222,6 +222,99 @@ def test_mir17_92_cluster_from_gff3(release, mirbase_dir, text):
     expected = set(mat.loc[mat["hairpin_id"].isin(acc), "mirbase_id"])
     assert set(row["mirbase_ids"]) == expected
     assert "hsa-miR-20a-5p" in row["expansion"] and "10000 bp" in row["expansion"]
+
+
+MIR17_92 = ("hsa-mir-17", "hsa-mir-18a", "hsa-mir-19a", "hsa-mir-20a", "hsa-mir-19b-1",
+            "hsa-mir-92a-1")  # fmt: skip
+MIR106B_25 = ("hsa-mir-106b", "hsa-mir-93", "hsa-mir-25")
+
+
+def matures_of_hairpins(mirbase_dir, names) -> set[str]:
+    hp, mat = read_gff3(mirbase_dir / "genomes" / "hsa.gff3")
+    acc = set(hp.loc[hp["name"].isin(names), "mirbase_id"])
+    assert len(acc) == len(names)
+    return set(mat.loc[mat["hairpin_id"].isin(acc), "mirbase_id"])
+
+
+def test_slash_between_two_ranges_names_two_clusters(release, mirbase_dir):
+    # PMID 31187215 (MiRetrieve pancreas abstracts), as written
+    doc = ("To elucidate the role of miR-17-92 and miR-106b-25 clusters in beta cells, we used a "
+           "conditional miR-17-92/miR-106b-25 knockout mouse model.")  # fmt: skip
+    rows = extract(release, doc)
+    assert [r["text"] for r in rows] == ["miR-17-92", "miR-106b-25"] * 2
+    assert all(doc[r["start"] : r["end"]] == r["text"] for r in rows)
+    assert all(r["kind"] == "cluster" and r["status"] == "resolved" for r in rows)
+    assert [r["normalised"] for r in rows[2:]] == [
+        "hsa-miR-17~miR-92 cluster", "hsa-miR-106b~miR-25 cluster"]  # fmt: skip
+    want = [
+        matures_of_hairpins(mirbase_dir, MIR17_92),
+        matures_of_hairpins(mirbase_dir, MIR106B_25),
+    ]
+    assert [set(r["mirbase_ids"]) for r in rows] == want * 2
+    assert "hsa-miR-93-5p" in rows[3]["expansion"] and "hsa-miR-93-5p" not in rows[2]["expansion"]
+    g0 = doc.index("miR-17-92/")
+    assert {(r["group_start"], r["group_end"]) for r in rows[2:]} == {(g0, g0 + 21)}
+
+
+def test_slash_inside_one_cluster_stays_one_cluster(release):
+    # a range and a single name are not two ranges: one expression, as before
+    row = one(release, "the miR-106b~25/93 cluster")
+    assert row["kind"] == "cluster" and row["status"] == "resolved"
+    assert row["normalised"] == "hsa-miR-106b~miR-25~miR-93 cluster"
+
+
+def test_plural_clusters_after_a_list_of_full_names(release, mirbase_dir):
+    doc = "Loss of the miR-17-92 and miR-106b-25 clusters impairs beta cells."
+    rows = extract(release, doc)
+    assert [(r["text"], r["kind"], r["status"]) for r in rows] == [
+        ("miR-17-92", "cluster", "resolved"), ("miR-106b-25", "cluster", "resolved")]  # fmt: skip
+    want = [
+        matures_of_hairpins(mirbase_dir, MIR17_92),
+        matures_of_hairpins(mirbase_dir, MIR106B_25),
+    ]
+    assert [set(r["mirbase_ids"]) for r in rows] == want
+    g0 = doc.index("miR-17-92")
+    end = doc.index(" clusters")
+    assert all((r["group_start"], r["group_end"]) == (g0, end) for r in rows)
+
+
+@pytest.mark.parametrize(
+    "text, parts, members",
+    [
+        ("the miR-200 and miR-34 families", ["miR-200", "miR-34"],
+         [{"hsa-miR-141-3p", "hsa-miR-429"}, {"hsa-miR-34a-5p", "hsa-miR-34c-5p"}]),
+        ("the let-7 and miR-200 families", ["let-7", "miR-200"],
+         [{"hsa-let-7a-5p", "hsa-miR-98-5p"}, {"hsa-miR-200c-3p", "hsa-miR-429"}]),
+        ("the miR-200, let-7 and miR-34 families", ["miR-200", "let-7", "miR-34"],
+         [{"hsa-miR-429"}, {"hsa-let-7i-5p"}, {"hsa-miR-34b-5p"}]),
+    ],
+)  # fmt: skip
+def test_plural_families_apply_to_every_full_name_listed(release, text, parts, members):
+    rows = extract(release, f"We studied {text} in cancer.")
+    assert [r["text"] for r in rows] == parts
+    assert all(r["kind"] == "family" and r["status"] == "resolved" for r in rows)
+    for r, want in zip(rows, members, strict=True):
+        assert want <= set(r["mirbase_names"]), r["text"]
+        assert "MIPF" in r["expansion"]
+    # the same family read alone gives the same members
+    for r in rows:
+        alone = one(release, f"the {r['text']} family")
+        assert alone["mirbase_ids"] == r["mirbase_ids"]
+
+
+@pytest.mark.parametrize(
+    "text, kinds",
+    [
+        # singular word: only the last name is the family, as before
+        ("miR-1 and miR-34 family", ["mature", "family"]),
+        # a plural word after matures with arms is a verb ("... Clusters Bladder Carcinoma")
+        ("miR-133a, miR-139-3p, and miR-142-3p Clusters Bladder", ["mature", "mature", "cluster"]),
+        # no group word: separate mentions
+        ("miR-17-92 and miR-21 rose", ["cluster", "mature"]),
+    ],
+)  # fmt: skip
+def test_lists_of_full_names_without_a_plural_group_word(release, text, kinds):
+    assert [r["kind"] for r in extract(release, text)] == kinds
 
 
 def test_cluster_distance_is_configurable(mirbase_dir):

@@ -155,6 +155,7 @@ GROUP_WORD = re.compile(
 )
 _JOIN_PREFIXED = ("/", "~", "approximately")
 _LIST_JOINERS = (",", "and", "or", "&", ", and", ", or")  # joiners that may repeat the prefix
+_RANGE_JOINERS = ("~", "-", "approximately")  # "miR-17~92", "miR-17-92": a cluster's ends
 # anything that may extend a head: a continuation or a family/cluster word
 TAIL = re.compile(CONT.pattern + "|" + GROUP_WORD.pattern, re.IGNORECASE)
 WEAK_PREFIX = re.compile(r"(?:micro[ -]?RNA|miRNA)s", re.IGNORECASE)
@@ -556,6 +557,21 @@ def _next_is_name(work: str, end: int) -> bool:
     return t is not None and t["cpfx"] is not None and t["join"].strip() not in _JOIN_PREFIXED
 
 
+_PLURAL_WORDS = ("families", "clusters")
+
+
+def _ends_in_plural_group(work: str, end: int) -> bool:
+    """The list going on from ``end`` (continuations, full names too) ends in a plural group
+    word: "miR-200 and miR-34 families" names two families, so the plural applies to every
+    member, not only to the last. Not after a name with an arm (a mature is no group)."""
+    while (c := CONT.match(work, end)) is not None:
+        if c["arm"] or c["aonly"] or c["star"]:
+            return False  # matures ("miR-139-3p, and miR-142-3p Clusters"): a verb, no group
+        end = c.end()
+    w = GROUP_WORD.match(work, end)
+    return w is not None and w["word"].lower() in _PLURAL_WORDS
+
+
 def candidates(lower: str) -> list[int]:
     """Sorted offsets of the lower-cased text where a miRNA name may start."""
     hits = [c.start() for c in CAND_MI.finditer(lower)]
@@ -605,6 +621,8 @@ class Extractor:
         lo = hi = s_start = 0  # the current sentence: [lo, hi) -> (s_start, sentence)
         sentence = ""
         pos = 0
+        # a list of full names may end in "families"/"clusters" (read as one group then)
+        plural_doc = "families" in lower or "clusters" in lower
         for s in hits:
             if s < pos:
                 continue  # inside the previous mention
@@ -617,7 +635,13 @@ class Extractor:
                 sp = b.group(1) if b else ""
             end = m.end()
             # a lone name, or one followed by another full name after a list joiner
-            if m[1] is None and (m[2] is None or _next_is_name(work, end)):
+            if m[1] is None and (
+                m[2] is None
+                or (
+                    _next_is_name(work, end)
+                    and not (plural_doc and _ends_in_plural_group(work, end))
+                )
+            ):
                 # fast path: the normalisation of a lone name is memoised by spelling,
                 # so a mention costs a dict hit and one dict build
                 key = (m[0], sp) if sp else m[0]
@@ -693,13 +717,22 @@ class Extractor:
             m.group("sep") == " " and not item.letter
         )
         # continuations
+        plural: bool | None = None  # the list ends in "families"/"clusters" (None: not asked)
+        cut: tuple[int, int] | None = None  # parts and end before the first full name listed
         while True:
             c = CONT.match(work, end)
             if not c:
                 break
             join = c.group("join").strip().lower()
             if c.group("cpfx") and join not in _JOIN_PREFIXED:
-                break  # "miR-1, miR-22": a full name starts its own mention
+                # "miR-1, miR-22": a full name starts its own mention, unless the list ends
+                # in a plural group word ("miR-200 and miR-34 families")
+                if plural is None:
+                    plural = not (item.arm or item.star) and _ends_in_plural_group(work, end)
+                if not plural:
+                    break
+                if cut is None:
+                    cut = (len(parts), end)
             prev = parts[-1].item
             if c.group("aonly"):
                 # "miR-30a-5p/-3p", "miR-199a-5p and -3p": the other arm of the same name
@@ -719,13 +752,22 @@ class Extractor:
                 if prefix == "let" and c.group("num") != "7":
                     prefix = "mir"  # "let-7e, 125a and 99b"
                 it = _item_from(c, "", prefix)
-                s0 = c.start("num")
+                # a full name listed ("miR-200a/miR-200b") is read with its prefix
+                s0 = c.start("cpfx") if c.group("cpfx") else c.start("num")
                 if not c.group("dash") and join in (",", "and", "or", "&", ", and", ", or"):
-                    if NOT_MIRNA_AFTER.match(work, c.end()) or not self._known(species, it):
+                    if NOT_MIRNA_AFTER.match(work, c.end()) or not (
+                        self._known(species, it)
+                        or (c.group("cpfx") and self._known_range(species, it))
+                    ):
                         break
             parts.append(_Part(s0, c.end(), it, join))
             end = c.end()
         w = GROUP_WORD.match(work, end)
+        if cut is not None and (w is None or w["word"].lower() not in _PLURAL_WORDS):
+            # the list stopped before its plural word: full names go back to their own mentions
+            del parts[cut[0] :]
+            end = cut[1]
+            w = GROUP_WORD.match(work, end)
         word = w.group("word").lower() if w else ""
         emit = self._emit_memo if memo else self._emit
         return emit(doc_id, text, parts, species, kind, word, weak), end
@@ -755,6 +797,16 @@ class Extractor:
 
     def _known(self, species: str, item: Item) -> bool:
         return self.norm.resolve(species, item).status != "unresolved"
+
+    def _known_range(self, species: str, item: Item) -> bool:
+        """ "miR-143-145" as a cluster's ends: both ends are miRNAs (read so by ``_emit``)."""
+        return (
+            bool(item.copy)
+            and not item.arm
+            and not item.star
+            and self._known(species, item._replace(copy=""))
+            and self._known(species, Item(item.prefix, item.copy))
+        )
 
     def _gene(self, doc_id, text, m, start, species) -> list[dict]:
         symbol = m.group("gene")
@@ -817,10 +869,20 @@ class Extractor:
                 split.append(_Part(p.start, p.end, Item(it.prefix, it.copy), "-"))
             else:
                 split.append(p)
-        # segments: runs of items joined by '/', '~' or '-' (a list joiner starts a new one)
+        # segments: runs of items joined by '/', '~' or '-' (a list joiner starts a new one;
+        # so does '/' between two ranges: "miR-17-92/miR-106b-25" names two clusters)
         segments: list[list[_Part]] = []
-        for p in split:
-            if not segments or p.joiner in _LIST_JOINERS:
+        for j, p in enumerate(split):
+            if (
+                not segments
+                or p.joiner in _LIST_JOINERS
+                or (
+                    p.joiner == "/"
+                    and any(q.joiner in _RANGE_JOINERS for q in segments[-1][1:])
+                    and j + 1 < len(split)
+                    and split[j + 1].joiner in _RANGE_JOINERS
+                )
+            ):
                 segments.append([p])
             else:
                 segments[-1].append(p)
@@ -829,7 +891,7 @@ class Extractor:
         out: list[dict] = []
         for i, seg in enumerate(segments):
             worded = plural or i == len(segments) - 1
-            tilde = any(p.joiner in ("~", "-", "approximately") for p in seg[1:])
+            tilde = any(p.joiner in _RANGE_JOINERS for p in seg[1:])
             if tilde or (worded and word.startswith(("cluster", "polycistron"))):
                 out.append(self._grouped(doc_id, text, seg, species, "cluster", (g0, g1)))
                 continue
