@@ -24,6 +24,8 @@ EDGE = [
     "ET AL. A. mmu-miR-124 and hsa-let-7a, AmiR-21 Admir MIR155HG MIRLET7A1.",
     "miR-21 and 30 patients; miR-200a/b/c; miR-17\u223c92; the let-7 family; miR-30a-5p/-3p",
     "microRNAs 15 and 16, miR-1, miR-22 ~ miR-133 cluster, mir 21, MiR-21-5P*",
+    "miR-200 and miR-34 families; miR-17-92/miR-106b-25; miR-1, miR-22 and let-7 clusters; "
+    "miR-1 and miR-22; miR-133a, miR-139-3p and miR-142-3p Clusters; miR-200 and miR-34",
 ]
 
 
