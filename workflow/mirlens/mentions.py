@@ -22,7 +22,8 @@ Normalisation (``Normaliser``, memoised):
 - ``X family``: precursors sharing the stem, their miFam families and the TargetScan seed
   families of their dominant arms; ``X~Y``, ``X-Y`` (no such paralog), ``X/Y cluster``: the
   genomic cluster (miRBase gff3, hairpins within ``--cluster-distance`` on one strand)
-  holding every member named;
+  holding every member named; ``X-Y/Z-W`` (two ranges) is two clusters, and a plural
+  (``the miR-200 and miR-34 families``) makes every listed name a family or cluster;
 - species from the prefix (``mmu-``), else the configured default; names found only in
   other species, deleted names (with ``miRNA.diff``) and unknown names are ``unresolved``
   with the reason; host genes (``MIR155HG``) are reported as ``host_gene``, never mapped.
