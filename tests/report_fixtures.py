@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from mirlens import contracts
 from mirlens.io import write_tsv
 
 SCRIPT_SENTENCE = "Loss of miR-200c <script>alert('x')</script> & gain of ZEB1 drive EMT."
@@ -362,80 +363,13 @@ CONFIG = {
     "enrichment": {"libraries": ["hallmark", "go_bp"], "null": 1000, "seed": 7, "fdr": 0.05},
 }
 
-DOC_COLS = [
-    "doc_id",
-    "source",
-    "path",
-    "title",
-    "year",
-    "pmid",
-    "doi",
-    "sha256",
-    "status",
-    "shard",
-    "n_chars",
-    "extra_col",
-]
-MENTION_COLS = [
-    "doc_id",
-    "start",
-    "end",
-    "text",
-    "sentence",
-    "mirbase_ids",
-    "mirbase_names",
-    "status",
-    "kind",
-    "expansion",
-    "arm_policy",
-    "species",
-    "reason",
-]
-MIRNA_COLS = [
-    "mirbase_id",
-    "name",
-    "sequence",
-    "seed",
-    "family",
-    "n_documents",
-    "n_mentions",
-    "documents",
-]
-UNRES_COLS = [
-    "text",
-    "status",
-    "reason",
-    "n_mentions",
-    "n_documents",
-    "example_doc_id",
-    "example_sentence",
-]
-TARGET_COLS = ["mirbase_id", "mirna", "gene_symbol", "entrez_id", "source", "score", "evidence"]
-CONS_COLS = [
-    "mirbase_id",
-    "mirna",
-    "gene_symbol",
-    "entrez_id",
-    "sources",
-    "n_sources",
-    "scores",
-    "evidence",
-]
-ENR_COLS = [
-    "scope",
-    "gene_set",
-    "theme",
-    "set_size",
-    "overlap",
-    "universe_size",
-    "odds_ratio",
-    "pvalue",
-    "fdr",
-    "empirical_pvalue",
-    "empirical_fdr",
-    "genes",
-    "library",
-]
+DOC_COLS = [*contracts.DOCUMENTS, "extra_col"]  # an extra column the report must tolerate
+MENTION_COLS = [*contracts.MENTIONS, "kind", "expansion", "arm_policy", "species", "reason"]
+MIRNA_COLS = list(contracts.MIRNAS)
+UNRES_COLS = list(contracts.UNRESOLVED)
+TARGET_COLS = list(contracts.TARGETS)
+CONS_COLS = list(contracts.CONSENSUS)
+ENR_COLS = [*contracts.ENRICHMENT[:-1], "empirical_fdr", "genes", "library"]
 
 
 def _consensus(targets: dict[str, list[tuple]]) -> pd.DataFrame:

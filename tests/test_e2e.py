@@ -268,3 +268,17 @@ def test_report_traces_mir21_to_its_sentences_and_pubmed(panc_run):
     html = (panc_run / "results/report/index.html").read_text()
     assert f"https://pubmed.ncbi.nlm.nih.gov/{docs.loc[hit['doc_id'], 'pmid']}/" in html
     assert "hsa-miR-21-5p" in html and "MIMAT0000076" in html
+
+
+def test_every_result_table_follows_its_contract(panc_run):
+    from mirlens import contracts
+
+    res = panc_run / "results"
+    tables = dict(contracts.BY_PATH)
+    tables.update({f"targets/{s}.tsv": contracts.TARGETS for s in ("targetscan", "mirdb")})
+    tables["targets/mirtarbase.tsv"] = contracts.TARGETS
+    tables.update({f"enrichment/{lib}.tsv": contracts.ENRICHMENT for lib in ("hallmark", "go_bp")})
+    for rel, columns in tables.items():
+        header = (res / rel).read_text().split("\n", 1)[0].split("\t")
+        missing = [c for c in columns if c not in header]
+        assert not missing, f"{rel} lacks contract columns {missing}"

@@ -19,25 +19,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from mirlens import contracts
 from mirlens.errors import MirlensError
 from mirlens.io import atomic_open, sha256_file, write_tsv
 from mirlens.literature.readers import Document, iter_documents
 
 log = logging.getLogger(__name__)
 
-DOCUMENT_COLUMNS = [
-    "doc_id",
-    "source",
-    "path",
-    "title",
-    "year",
-    "pmid",
-    "doi",
-    "sha256",
-    "status",
-    "shard",
-    "n_chars",
-]
+DOCUMENT_COLUMNS = list(contracts.DOCUMENTS)
 SHARD_COLUMNS = ["shard", "n_documents", "sha256"]
 RECORD_KEYS = ["doc_id", "text", "title", "year", "pmid", "doi", "source"]
 

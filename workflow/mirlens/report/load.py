@@ -15,65 +15,17 @@ from typing import Any
 
 import pandas as pd
 
+from mirlens import contracts
 from mirlens.errors import MirlensError
 from mirlens.io import read_tsv
 
-DOC_COLS = ["doc_id", "source", "path", "title", "year", "pmid", "doi", "sha256", "status"]
-MENTION_COLS = [
-    "doc_id",
-    "start",
-    "end",
-    "text",
-    "sentence",
-    "mirbase_ids",
-    "mirbase_names",
-    "status",
-]
-MIRNA_COLS = [
-    "mirbase_id",
-    "name",
-    "sequence",
-    "seed",
-    "family",
-    "n_documents",
-    "n_mentions",
-    "documents",
-]
-UNRES_COLS = [
-    "text",
-    "status",
-    "reason",
-    "n_mentions",
-    "n_documents",
-    "example_doc_id",
-    "example_sentence",
-]
-TARGET_COLS = ["mirbase_id", "mirna", "gene_symbol", "entrez_id", "source", "score", "evidence"]
-CONS_COLS = [
-    "mirbase_id",
-    "mirna",
-    "gene_symbol",
-    "entrez_id",
-    "sources",
-    "n_sources",
-    "scores",
-    "evidence",
-]
-ENR_COLS = [
-    "scope",
-    "gene_set",
-    "theme",
-    "set_size",
-    "overlap",
-    "universe_size",
-    "odds_ratio",
-    "pvalue",
-    "fdr",
-    "empirical_pvalue",
-    "empirical_fdr",
-    "genes",
-    "library",
-]
+DOC_COLS = list(contracts.DOCUMENTS)
+MENTION_COLS = list(contracts.MENTIONS)
+MIRNA_COLS = list(contracts.MIRNAS)
+UNRES_COLS = list(contracts.UNRESOLVED)
+TARGET_COLS = list(contracts.TARGETS)
+CONS_COLS = list(contracts.CONSENSUS)
+ENR_COLS = [*contracts.ENRICHMENT[:-1], "empirical_fdr", "genes", "library"]
 ENR_NUMERIC = [
     "set_size",
     "overlap",

@@ -1,0 +1,37 @@
+"""Column contracts of the result tables (ARCHITECTURE.md): what every stage writes and
+every reader may rely on. Tables may carry documented extra columns after these."""
+
+from __future__ import annotations
+
+DOCUMENTS = (
+    "doc_id", "source", "path", "title", "year", "pmid", "doi", "sha256", "status", "shard",
+    "n_chars",
+)  # fmt: skip
+MENTIONS = (
+    "doc_id", "start", "end", "text", "sentence", "mirbase_ids", "mirbase_names", "status",
+)  # fmt: skip
+MIRNAS = (
+    "mirbase_id", "name", "sequence", "seed", "family", "n_documents", "n_mentions", "documents",
+)  # fmt: skip
+UNRESOLVED = (
+    "text", "status", "reason", "n_mentions", "n_documents", "example_doc_id",
+    "example_sentence",
+)  # fmt: skip
+TARGETS = ("mirbase_id", "mirna", "gene_symbol", "entrez_id", "source", "score", "evidence")
+CONSENSUS = (
+    "mirbase_id", "mirna", "gene_symbol", "entrez_id", "sources", "n_sources", "scores",
+    "evidence",
+)  # fmt: skip
+ENRICHMENT = (
+    "scope", "gene_set", "theme", "set_size", "overlap", "universe_size", "odds_ratio",
+    "pvalue", "fdr", "empirical_pvalue", "genes",
+)  # fmt: skip
+
+# results/<path> -> contract, for readers and tests that check a whole results folder
+BY_PATH = {
+    "literature/documents.tsv": DOCUMENTS,
+    "mentions.tsv": MENTIONS,
+    "mirnas.tsv": MIRNAS,
+    "unresolved.tsv": UNRESOLVED,
+    "targets/consensus.tsv": CONSENSUS,
+}
