@@ -50,6 +50,7 @@ import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -255,8 +256,10 @@ class Universe:
 
 def _norm_symbols(values: Iterable) -> set[str]:
     """Upper-case, stripped, non-empty symbols (vectorised: background tables are large)."""
-    ser = pd.Series(list(values) if not isinstance(values, pd.Series) else values, dtype=object)
-    ser = ser.dropna().astype(str).str.strip().str.upper()
+    ser = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+    # Normalise each distinct value once: background tables repeat every gene many times.
+    ser = pd.Series(pd.unique(ser.dropna()), dtype=object)
+    ser = ser.astype(str).str.strip().str.upper()
     return set(ser[ser != ""].unique())
 
 
@@ -264,14 +267,13 @@ def _memberships(library: Library) -> pd.DataFrame:
     """One row per (set, gene) of the library, with the upper-case gene key."""
     names = list(library.sets)
     lengths = [len(library.sets[n]) for n in names]
-    genes = pd.Series(
-        np.concatenate([np.asarray(library.sets[n], dtype=object) for n in names]), dtype=object
-    )
+    genes = list(chain.from_iterable(library.sets[n] for n in names))
     return pd.DataFrame(
         {
             "set": np.repeat(np.asarray(names, dtype=object), lengths),
-            "gene": genes,
-            "key": genes.str.upper(),
+            "set_code": np.repeat(np.arange(len(names), dtype=np.int64), lengths),
+            "gene": pd.Series(genes, dtype=object),
+            "key": pd.Series([g.upper() for g in genes], dtype=object),
         }
     )
 
@@ -296,40 +298,48 @@ class GeneSets:
 def gene_set_matrix(library: Library, universe: Universe, min_size: int, max_size: int) -> GeneSets:
     """Sets cut to the universe, kept when min_size <= size <= max_size (sorted by name)."""
     members = _memberships(library)
+    lib_names = list(library.sets)  # set_code order
+    G = max(universe.size, 1)
     gene_idx = pd.Index(universe.keys).get_indexer(members["key"])
-    members = members.assign(g=gene_idx)[gene_idx >= 0].drop_duplicates(["set", "g"])
-    all_names = sorted(library.sets)
-    sizes_all = members.groupby("set").size().reindex(all_names, fill_value=0)
-    keep = sizes_all[(sizes_all >= min_size) & (sizes_all <= max_size)]
-    names = list(keep.index)
-    col_of = pd.Series(np.arange(len(names)), index=names)
-    members = members[members["set"].isin(col_of.index)]
-    rows = members["g"].to_numpy()
-    cols = col_of.loc[members["set"]].to_numpy()
+    inside = gene_idx >= 0
+    # Distinct (set, gene) pairs as integer keys: a set may list a gene twice (any case).
+    pair = np.unique(members["set_code"].to_numpy()[inside] * G + gene_idx[inside])
+    set_code, gene = pair // G, pair % G
+    sizes_lib = np.bincount(set_code, minlength=len(lib_names)).astype(np.int64)
+    by_name = sorted(range(len(lib_names)), key=lib_names.__getitem__)
+    kept = [c for c in by_name if min_size <= sizes_lib[c] <= max_size]
+    names = [lib_names[c] for c in kept]
+    col_of = np.full(len(lib_names), -1, dtype=np.int64)
+    col_of[kept] = np.arange(len(kept))
+    cols = col_of[set_code]
+    rows = gene[cols >= 0]
+    cols = cols[cols >= 0]
     data = np.ones(rows.size, dtype=np.float64)
     mat = sparse.csc_array((data, (rows, cols)), shape=(universe.size, len(names)))
     mat.sort_indices()
     return GeneSets(
-        names, mat, keep.to_numpy(dtype=np.int64), len(library.sets), len(all_names) - len(names)
+        names, mat, sizes_lib[kept].astype(np.int64), len(library.sets), len(lib_names) - len(names)
     )
 
 
 def target_matrix(pairs: pd.DataFrame, universe: Universe) -> tuple[list[str], sparse.csr_array]:
     """miRNA x universe-gene 0/1 matrix from (mirna, gene_symbol) rows; miRNAs sorted."""
-    df = pd.DataFrame(
-        {
-            "mirna": pairs["mirna"].astype(str).str.strip(),
-            "key": pairs["gene_symbol"].astype(str).str.strip().str.upper(),
-        }
-    )
-    df = df[(df["mirna"] != "") & df["key"].isin(universe.index)]
-    df = df.drop_duplicates()
-    mirnas = sorted(df["mirna"].unique())
+    # Normalise each distinct name once, then work on integer codes.
+    mc, mu = pd.factorize(pairs["mirna"], use_na_sentinel=False)
+    kc, ku = pd.factorize(pairs["gene_symbol"], use_na_sentinel=False)
+    mu = pd.Series(mu).astype(str).str.strip().to_numpy(dtype=object)
+    ku = pd.Series(ku).astype(str).str.strip().str.upper().to_numpy(dtype=object)
+    gene_of = pd.Index(universe.keys).get_indexer(ku) if len(ku) else np.zeros(0, np.int64)
+    c = gene_of[kc] if len(kc) else np.zeros(0, dtype=np.int64)
+    ok = (c >= 0) & (mu[mc] != "") if len(mc) else np.zeros(0, dtype=bool)
+    mirnas = sorted(set(mu[np.unique(mc[ok])]))
     mi = {m: i for i, m in enumerate(mirnas)}
-    r = df["mirna"].map(mi).to_numpy()
-    c = df["key"].map(universe.index).to_numpy()
+    row_of = np.array([mi.get(m, -1) for m in mu], dtype=np.int64)
+    G = max(universe.size, 1)
+    pair = np.unique(row_of[mc[ok]] * G + c[ok])
+    r, c = pair // G, pair % G
     mat = sparse.csr_array(
-        (np.ones(len(df), dtype=np.float64), (r, c)), shape=(len(mirnas), universe.size)
+        (np.ones(pair.size, dtype=np.float64), (r, c)), shape=(len(mirnas), universe.size)
     )
     return mirnas, mat
 
@@ -517,7 +527,7 @@ def enrich(
     G = universe.size
     gs = gene_set_matrix(library, universe, min_size, max_size)
     mirnas, T = target_matrix(targets, universe)
-    given = set(targets["mirna"].astype(str).str.strip()) - {""}
+    given = set(pd.Series(targets["mirna"].unique()).astype(str).str.strip()) - {""}
     no_targets = sorted(given - set(mirnas))
     if no_targets:
         log.warning(
@@ -573,11 +583,16 @@ def enrich(
     X, nq, m, P = ora(T, S, G)
     union = sparse.csr_array((np.asarray(T.sum(axis=0)).reshape(1, -1) > 0).astype(np.float64))
     Xu, nu, _, Pu = ora(union, S, G)
-    stat_fisher = -2.0 * np.log(np.maximum(P, 1e-300)).sum(axis=0)  # (K,)
-    p_fisher = stats.chi2.sf(stat_fisher, 2 * len(mirnas))
-    counts = np.asarray(T.sum(axis=0)).ravel()
-    ranks, ties = _ranks_and_ties(counts)
-    z_w, p_w = mann_whitney_greater(ranks, S, ties)
+    # Union statistics only for the scopes asked for (each pass over P costs at scale).
+    nan_k = np.full(K, np.nan)
+    stat_fisher = p_fisher = z_w = p_w = nan_k[None, :]
+    if "pathways_union" in scopes:
+        stat_fisher = -2.0 * np.log(np.maximum(P, 1e-300)).sum(axis=0)  # (K,)
+        p_fisher = stats.chi2.sf(stat_fisher, 2 * len(mirnas))
+    if "weighted" in scopes:
+        counts = np.asarray(T.sum(axis=0)).ravel()
+        ranks, ties = _ranks_and_ties(counts)
+        z_w, p_w = mann_whitney_greater(ranks, S, ties)
 
     # ---- empirical null
     emp: dict[str, np.ndarray] = {}
@@ -638,7 +653,6 @@ def enrich(
     M = len(mirnas)
     union_scopes = [sc for sc in ("genes_union", "pathways_union", "weighted") if sc in scopes]
     rows_pm = M if "per_mirna" in scopes else 0
-    nan_k = np.full(K, np.nan)
     mat: dict[str, list[np.ndarray]] = {c: [] for c in _MATRIX_COLUMNS}
     row_scope: list[str] = []
     row_test: list[str] = []
