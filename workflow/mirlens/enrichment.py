@@ -111,15 +111,25 @@ def hypergeom_tail(x: np.ndarray, M: int, m: np.ndarray, n: np.ndarray) -> np.nd
     lo = np.maximum(0, m + n - M)
     hi = np.minimum(m, n)
     out[x > hi] = 0.0
-    todo = (x > lo) & (x <= hi)
-    up = todo & (x * M > n * m)
-    down = todo & ~up
-    if todo.any():
+    todo = np.flatnonzero((x > lo) & (x <= hi))  # elsewhere p is exactly 1 (or 0)
+    if todo.size:
+        x, m, n = x[todo], m[todo], n[todo]
+        if M < 2_000_000:  # (M + 1)^3 fits in int64
+            # Cells share (x, m, n) triples (same set size, query size and overlap):
+            # each distinct triple is computed once and scattered back.
+            key, inv = np.unique((x * (M + 1) + m) * (M + 1) + n, return_inverse=True)
+            x, m, n = key // (M + 1) ** 2, key // (M + 1) % (M + 1), key % (M + 1)
+        else:
+            inv = np.arange(todo.size)
+        val = np.empty(x.size)
+        up = x * M > n * m
+        down = ~up
         lf = _log_factorials(M)
         if up.any():
-            out[up] = _tail_sum(x[up], M, m[up], n[up], lf, upward=True)
+            val[up] = _tail_sum(x[up], M, m[up], n[up], lf, upward=True)
         if down.any():
-            out[down] = 1.0 - _tail_sum(x[down] - 1, M, m[down], n[down], lf, upward=False)
+            val[down] = 1.0 - _tail_sum(x[down] - 1, M, m[down], n[down], lf, upward=False)
+        out[todo] = val[inv]
     return np.clip(out, 0.0, 1.0).reshape(shape)
 
 
