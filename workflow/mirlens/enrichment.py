@@ -481,6 +481,7 @@ def overlap_genes(T: sparse.csr_array, S: sparse.csc_array, display: np.ndarray)
     concatenated per (row, set) group with ``np.add.reduceat``.
     """
     R, K = T.shape[0], S.shape[1]
+    display = np.asarray(display, dtype=object)
     out = np.full(R * K, "", dtype=object)
     T = sparse.csr_array(T)
     T.sort_indices()
@@ -497,12 +498,17 @@ def overlap_genes(T: sparse.csr_array, S: sparse.csc_array, display: np.ndarray)
     first = np.repeat(S_csr.indptr[genes] - (np.cumsum(lengths) - lengths), lengths)
     set_rep = S_csr.indices[np.arange(total) + first]
     key = row_rep.astype(np.int64) * K + set_rep
-    order = np.lexsort((gene_rep, key))
+    G = display.size
+    if R * K * G < 2**62:  # (row, set, gene) fits one int64: one argsort, not a lexsort
+        order = np.argsort(key * G + gene_rep)
+    else:
+        order = np.lexsort((gene_rep, key))
     key, gene_rep = key[order], gene_rep[order]
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    labels = (display + ";")[gene_rep]
-    joined = np.add.reduceat(labels, starts)
-    out[key[starts]] = [j[:-1] for j in joined]
+    # Each group's first name bare, the others with a leading ';': reduceat joins them.
+    labels = (";" + display)[gene_rep]
+    labels[starts] = display[gene_rep[starts]]
+    out[key[starts]] = np.add.reduceat(labels, starts)
     return out
 
 
