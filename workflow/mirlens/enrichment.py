@@ -232,6 +232,20 @@ def mann_whitney_greater(ranks: np.ndarray, S: sparse.csc_array, tie_term: np.nd
     return z, stats.norm.sf(z)
 
 
+def _bh_sorted(p: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """``bh(p, axis=1)`` given ``order = argsort(p, axis=1)``: the sort is shared with the
+    output order. Same arithmetic as ``scipy.stats.false_discovery_control``; tied p-values
+    get the same adjusted value whatever their order, so any sorting order gives equal FDRs.
+    """
+    ps = np.take_along_axis(p, order, axis=1)
+    n = ps.shape[1]
+    ps *= n / np.arange(1, n + 1, dtype=ps.dtype)
+    np.minimum.accumulate(ps[:, ::-1], out=ps[:, ::-1], axis=1)
+    out = np.empty_like(ps)
+    np.put_along_axis(out, order, ps, axis=1)
+    return np.clip(out, 0.0, 1.0)
+
+
 def _ranks_and_ties(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Average ranks per row and the tie term sum(t^3 - t) per row."""
     weights = np.atleast_2d(weights)
@@ -288,9 +302,11 @@ def _memberships(library: Library) -> pd.DataFrame:
     )
 
 
-def build_universe(candidates: Iterable[str], library: Library, source: str) -> Universe:
+def build_universe(
+    candidates: Iterable[str], library: Library, source: str, members: pd.DataFrame | None = None
+) -> Universe:
     """candidates ∩ library genes, case-insensitively, sorted; display = library spelling."""
-    members = _memberships(library).drop_duplicates("key")
+    members = (_memberships(library) if members is None else members).drop_duplicates("key")
     lib_display = dict(zip(members["key"], members["gene"], strict=True))
     keys = sorted(_norm_symbols(candidates) & lib_display.keys())
     return Universe(keys=keys, display=[lib_display[k] for k in keys], source=source)
@@ -305,9 +321,16 @@ class GeneSets:
     n_out_of_bounds: int
 
 
-def gene_set_matrix(library: Library, universe: Universe, min_size: int, max_size: int) -> GeneSets:
+def gene_set_matrix(
+    library: Library,
+    universe: Universe,
+    min_size: int,
+    max_size: int,
+    members: pd.DataFrame | None = None,
+) -> GeneSets:
     """Sets cut to the universe, kept when min_size <= size <= max_size (sorted by name)."""
-    members = _memberships(library)
+    if members is None:  # ``_memberships(library)``, passed in when already built
+        members = _memberships(library)
     lib_names = list(library.sets)  # set_code order
     G = max(universe.size, 1)
     gene_idx = pd.Index(universe.keys).get_indexer(members["key"])
@@ -534,14 +557,15 @@ def enrich(
         if df is not None and not {"mirna", "gene_symbol"} <= set(df.columns):
             raise MirlensError(f"{name} table needs columns 'mirna' and 'gene_symbol'")
 
+    members = _memberships(library)
     if universe_genes is not None:
-        universe = build_universe(universe_genes, library, "--universe list")
+        universe = build_universe(universe_genes, library, "--universe list", members)
     elif background is not None:
-        universe = build_universe(background["gene_symbol"], library, "background targets")
+        universe = build_universe(background["gene_symbol"], library, "background targets", members)
     else:
-        universe = build_universe(targets["gene_symbol"], library, "query targets")
+        universe = build_universe(targets["gene_symbol"], library, "query targets", members)
     G = universe.size
-    gs = gene_set_matrix(library, universe, min_size, max_size)
+    gs = gene_set_matrix(library, universe, min_size, max_size, members)
     mirnas, T = target_matrix(targets, universe)
     given = set(pd.Series(targets["mirna"].unique()).astype(str).str.strip()) - {""}
     no_targets = sorted(given - set(mirnas))
@@ -675,13 +699,15 @@ def enrich(
     row_nm: list[int] = []
     row_nq: list[int] = []
     row_nnull: list[int] = []
+    orders: list[np.ndarray] = []  # per scope row: set order by p-value (stable)
     if rows_pm:
         e = emp.get("per_mirna")
         nn = n_null_used.get("per_mirna")
         mat["overlap"].append(X)
         mat["odds_ratio"].append(haldane_odds_ratio(X, G, m[None, :], nq[:, None]))
         mat["pvalue"].append(P)
-        mat["fdr"].append(bh(P, axis=1))
+        orders.append(np.argsort(P, axis=1, kind="stable"))
+        mat["fdr"].append(_bh_sorted(P, orders[-1]))
         mat["empirical_pvalue"].append(e if e is not None else np.full((M, K), np.nan))
         mat["empirical_fdr"].append(bh(e, axis=1) if e is not None else np.full((M, K), np.nan))
         mat["expected"].append(nq[:, None] * m[None, :] / G)
@@ -704,7 +730,8 @@ def enrich(
         mat["overlap"].append(Xu[0][None, :])
         mat["odds_ratio"].append(np.asarray(orr)[None, :])
         mat["pvalue"].append(p[None, :])
-        mat["fdr"].append(bh(p)[None, :])
+        orders.append(np.argsort(p[None, :], axis=1, kind="stable"))
+        mat["fdr"].append(_bh_sorted(p[None, :], orders[-1]))
         mat["empirical_pvalue"].append((e if e is not None else nan_k)[None, :])
         mat["empirical_fdr"].append((bh(e) if e is not None else nan_k)[None, :])
         mat["expected"].append((nu[0] * m / G)[None, :])
@@ -718,8 +745,7 @@ def enrich(
         return EnrichmentResult(empty, meta, universe.display)
 
     # Output order: scopes by name, then p-value, then gene-set name (= column order).
-    pvalue = _stack(mat["pvalue"])
-    within = np.argsort(pvalue, axis=1, kind="stable")
+    within = _stack(orders)
     scope_cats, scope_code = np.unique(np.asarray(row_scope, dtype=str), return_inverse=True)
     by_name = np.argsort(scope_code, kind="stable")
     r_out = np.repeat(by_name, K)
