@@ -104,16 +104,25 @@ def hypergeom_tail(x: np.ndarray, M: int, m: np.ndarray, n: np.ndarray) -> np.nd
     the terms no longer change the sum. Tests check it against ``hypergeom.sf`` at 1e-9.
     """
     M = int(M)
-    x, m, n = (np.asarray(a, dtype=np.int64) for a in np.broadcast_arrays(x, m, n))
-    shape = x.shape
-    x, m, n = x.ravel(), m.ravel(), n.ravel()
-    out = np.ones(x.size, dtype=np.float64)
+    x, m, n = (np.atleast_1d(np.asarray(a, dtype=np.int64)) for a in (x, m, n))
+    shape = np.broadcast_shapes(x.shape, m.shape, n.shape)
+    xb, mb, nb = np.broadcast_arrays(x, m, n)  # views: m and n are usually a row / column
+    out = np.ones(xb.size, dtype=np.float64)
+    # With m, n >= 0, p = 1 wherever x <= 0 (most overlaps are 0): only cells with x > 0
+    # are gathered, without materialising the broadcast m and n.
+    if (m.size and m.min() < 0) or (n.size and n.min() < 0):
+        cand = np.arange(xb.size)
+    else:
+        cand = np.flatnonzero(xb > 0)
+    idx = np.unravel_index(cand, xb.shape)
+    x, m, n = xb[idx], mb[idx], nb[idx]
     lo = np.maximum(0, m + n - M)
     hi = np.minimum(m, n)
-    out[x > hi] = 0.0
-    todo = np.flatnonzero((x > lo) & (x <= hi))  # elsewhere p is exactly 1 (or 0)
+    out[cand[x > hi]] = 0.0
+    keep = (x > lo) & (x <= hi)  # elsewhere p is exactly 1 (or 0)
+    todo = cand[keep]
     if todo.size:
-        x, m, n = x[todo], m[todo], n[todo]
+        x, m, n = x[keep], m[keep], n[keep]
         if M < 2_000_000:  # (M + 1)^3 fits in int64
             # Cells share (x, m, n) triples (same set size, query size and overlap):
             # each distinct triple is computed once and scattered back.
@@ -130,7 +139,7 @@ def hypergeom_tail(x: np.ndarray, M: int, m: np.ndarray, n: np.ndarray) -> np.nd
         if down.any():
             val[down] = 1.0 - _tail_sum(x[down] - 1, M, m[down], n[down], lf, upward=False)
         out[todo] = val[inv]
-    return np.clip(out, 0.0, 1.0).reshape(shape)
+    return np.clip(out, 0.0, 1.0, out=out).reshape(shape)
 
 
 def _log_factorials(M: int) -> np.ndarray:
@@ -200,9 +209,23 @@ def haldane_odds_ratio(x, M, m, n) -> np.ndarray:
     Always corrected (as gseapy does), so the value is finite and continuous in the counts.
     """
     x, m, n = (np.asarray(a, dtype=np.float64) for a in (x, m, n))
-    a, b, c = x, m - x, n - x
-    d = M - m - n + x
-    return ((a + 0.5) * (d + 0.5)) / ((b + 0.5) * (c + 0.5))
+    # ((a + 0.5) * (d + 0.5)) / ((b + 0.5) * (c + 0.5)) with a = x, b = m - x, c = n - x,
+    # d = M - m - n + x; in place where possible (these are millions of cells).
+    shape = np.broadcast_shapes(x.shape, m.shape, n.shape)
+    num, t, c = np.empty(shape), np.empty(shape), np.empty(shape)
+    np.add(x, 0.5, out=num)
+    np.subtract(M, m, out=t)
+    t -= n
+    t += x
+    t += 0.5
+    num *= t
+    np.subtract(m, x, out=t)
+    t += 0.5
+    np.subtract(n, x, out=c)
+    c += 0.5
+    t *= c
+    num /= t
+    return num[()]
 
 
 def bh(p: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -708,8 +731,9 @@ def enrich(
         mat["pvalue"].append(P)
         orders.append(np.argsort(P, axis=1, kind="stable"))
         mat["fdr"].append(_bh_sorted(P, orders[-1]))
-        mat["empirical_pvalue"].append(e if e is not None else np.full((M, K), np.nan))
-        mat["empirical_fdr"].append(bh(e, axis=1) if e is not None else np.full((M, K), np.nan))
+        # No null: None stands for an all-NaN block (filled once, after the gather).
+        mat["empirical_pvalue"].append(e)
+        mat["empirical_fdr"].append(bh(e, axis=1) if e is not None else None)
         mat["expected"].append(nq[:, None] * m[None, :] / G)
         mat["genes"].append(overlap_genes(T, S, display).reshape(M, K))
         row_scope += mirnas
@@ -732,8 +756,8 @@ def enrich(
         mat["pvalue"].append(p[None, :])
         orders.append(np.argsort(p[None, :], axis=1, kind="stable"))
         mat["fdr"].append(_bh_sorted(p[None, :], orders[-1]))
-        mat["empirical_pvalue"].append((e if e is not None else nan_k)[None, :])
-        mat["empirical_fdr"].append((bh(e) if e is not None else nan_k)[None, :])
+        mat["empirical_pvalue"].append(e[None, :] if e is not None else None)
+        mat["empirical_fdr"].append(bh(e)[None, :] if e is not None else None)
         mat["expected"].append((nu[0] * m / G)[None, :])
         mat["genes"].append(union_genes[None, :])
         row_scope.append(scope)
@@ -751,6 +775,11 @@ def enrich(
     r_out = np.repeat(by_name, K)
     k_out = within[by_name].ravel()
     flat = r_out * K + k_out
+
+    def small(codes: np.ndarray, categories) -> np.ndarray:
+        # The code dtype pandas would pick, so the (rows,) codes are allocated once.
+        n = len(categories)
+        return np.asarray(codes, dtype=np.int8 if n < 2**7 else np.int16 if n < 2**15 else np.int32)
 
     def cat(codes: np.ndarray, categories) -> pd.Categorical:
         return pd.Categorical.from_codes(
@@ -771,20 +800,28 @@ def enrich(
     if union_scopes:
         mirna_code = np.where(r_out < rows_pm, mirna_code, mirna_inv[M + k_out])
     cols: dict[str, object] = {
-        "scope": cat(scope_code[r_out], scope_cats),
-        "gene_set": cat(k_out, gs.names),
-        "theme": cat(theme_code[k_out], theme_cats),
+        "scope": cat(small(scope_code, scope_cats)[r_out], scope_cats),
+        "gene_set": cat(small(np.arange(K), gs.names)[k_out], gs.names),
+        "theme": cat(small(theme_code, theme_cats)[k_out], theme_cats),
         "set_size": m[k_out],
         "universe_size": np.full(flat.size, G, dtype=np.int64),
         "library": cat(np.zeros(flat.size, dtype=np.int8), [library.name]),
-        "test": cat(test_code[r_out], test_cats),
+        "test": cat(small(test_code, test_cats)[r_out], test_cats),
         "n_mirnas": np.asarray(row_nm, dtype=np.int64)[r_out],
         "n_query": np.asarray(row_nq, dtype=np.int64)[r_out],
         "n_null": np.asarray(row_nnull, dtype=np.int64)[r_out],
         "mirnas": cat(mirna_code, mirna_cats),
     }
     for name, parts in mat.items():
-        values = _stack(parts).ravel()[flat]
+        if all(part is None for part in parts):
+            values = np.full(flat.size, np.nan)
+        else:
+            rows_k = [(M if i == 0 and rows_pm else 1, K) for i in range(len(parts))]
+            parts = [
+                np.full(rk, np.nan) if pt is None else pt
+                for pt, rk in zip(parts, rows_k, strict=True)
+            ]
+            values = _stack(parts).ravel()[flat]
         cols[name] = pd.Series(values, dtype=object, copy=False) if name == "genes" else values
     table = pd.DataFrame({c: cols[c] for c in COLUMNS}, copy=False)
     return EnrichmentResult(table, meta, universe.display)
