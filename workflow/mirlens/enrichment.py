@@ -266,7 +266,7 @@ def _bh_sorted(p: np.ndarray, order: np.ndarray) -> np.ndarray:
     np.minimum.accumulate(ps[:, ::-1], out=ps[:, ::-1], axis=1)
     out = np.empty_like(ps)
     np.put_along_axis(out, order, ps, axis=1)
-    return np.clip(out, 0.0, 1.0)
+    return np.clip(out, 0.0, 1.0, out=out)
 
 
 def _ranks_and_ties(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -772,9 +772,12 @@ def enrich(
     within = _stack(orders)
     scope_cats, scope_code = np.unique(np.asarray(row_scope, dtype=str), return_inverse=True)
     by_name = np.argsort(scope_code, kind="stable")
-    r_out = np.repeat(by_name, K)
-    k_out = within[by_name].ravel()
-    flat = r_out * K + k_out
+    # Row indices in int32 when they fit: these index arrays have one entry per output row.
+    idx_t = np.int32 if len(row_scope) * K < 2**31 else np.int64
+    r_out = np.repeat(by_name.astype(idx_t), K)
+    sorted_rows = np.array_equal(by_name, np.arange(by_name.size))
+    k_out = (within if sorted_rows else within[by_name]).astype(idx_t).ravel()
+    flat = r_out * idx_t(K) + k_out
 
     def small(codes: np.ndarray, categories) -> np.ndarray:
         # The code dtype pandas would pick, so the (rows,) codes are allocated once.
@@ -796,9 +799,13 @@ def enrich(
         np.concatenate([np.asarray(mirnas, dtype=str), union_mirnas.astype(str)]),
         return_inverse=True,
     )
-    mirna_code = np.where(r_out < rows_pm, mirna_inv[np.minimum(r_out, M - 1)], 0)
+    mirna_inv = small(mirna_inv, mirna_cats)
+    row_mirna = np.zeros(len(row_scope), dtype=mirna_inv.dtype)
+    row_mirna[:rows_pm] = mirna_inv[:rows_pm]
+    mirna_code = row_mirna[r_out]
     if union_scopes:
-        mirna_code = np.where(r_out < rows_pm, mirna_code, mirna_inv[M + k_out])
+        is_union = r_out >= rows_pm
+        mirna_code[is_union] = mirna_inv[M + k_out[is_union]]
     cols: dict[str, object] = {
         "scope": cat(small(scope_code, scope_cats)[r_out], scope_cats),
         "gene_set": cat(small(np.arange(K), gs.names)[k_out], gs.names),
