@@ -778,6 +778,26 @@ def enrich(
     sorted_rows = np.array_equal(by_name, np.arange(by_name.size))
     k_out = (within if sorted_rows else within[by_name]).astype(idx_t).ravel()
     flat = r_out * idx_t(K) + k_out
+    union_mirnas = _mirnas_per_set(X, mirnas) if union_scopes else np.array([], dtype=object)
+    # Gather the (rows x sets) matrices first and release each one once gathered: at
+    # millions of rows fresh memory is a large part of the cost, and the next column
+    # reuses what the last one freed.
+    del within, orders, X, P, emp
+    e = None
+    cols: dict[str, object] = {}
+    for name in list(mat):
+        parts = mat.pop(name)
+        if all(part is None for part in parts):
+            values = np.full(flat.size, np.nan)
+        else:
+            rows_k = [(M if i == 0 and rows_pm else 1, K) for i in range(len(parts))]
+            parts = [
+                np.full(rk, np.nan) if pt is None else pt
+                for pt, rk in zip(parts, rows_k, strict=True)
+            ]
+            values = _stack(parts).ravel()[flat]
+        parts = None
+        cols[name] = pd.Series(values, dtype=object, copy=False) if name == "genes" else values
 
     def small(codes: np.ndarray, categories) -> np.ndarray:
         # The code dtype pandas would pick, so the (rows,) codes are allocated once.
@@ -794,7 +814,6 @@ def enrich(
     )
     test_cats, test_code = np.unique(np.asarray(row_test, dtype=str), return_inverse=True)
     # miRNAs column: the miRNA itself for per-miRNA rows, contributing miRNAs for unions.
-    union_mirnas = _mirnas_per_set(X, mirnas) if union_scopes else np.array([], dtype=object)
     mirna_cats, mirna_inv = np.unique(
         np.concatenate([np.asarray(mirnas, dtype=str), union_mirnas.astype(str)]),
         return_inverse=True,
@@ -806,7 +825,7 @@ def enrich(
     if union_scopes:
         is_union = r_out >= rows_pm
         mirna_code[is_union] = mirna_inv[M + k_out[is_union]]
-    cols: dict[str, object] = {
+    cols |= {
         "scope": cat(small(scope_code, scope_cats)[r_out], scope_cats),
         "gene_set": cat(small(np.arange(K), gs.names)[k_out], gs.names),
         "theme": cat(small(theme_code, theme_cats)[k_out], theme_cats),
@@ -819,17 +838,6 @@ def enrich(
         "n_null": np.asarray(row_nnull, dtype=np.int64)[r_out],
         "mirnas": cat(mirna_code, mirna_cats),
     }
-    for name, parts in mat.items():
-        if all(part is None for part in parts):
-            values = np.full(flat.size, np.nan)
-        else:
-            rows_k = [(M if i == 0 and rows_pm else 1, K) for i in range(len(parts))]
-            parts = [
-                np.full(rk, np.nan) if pt is None else pt
-                for pt, rk in zip(parts, rows_k, strict=True)
-            ]
-            values = _stack(parts).ravel()[flat]
-        cols[name] = pd.Series(values, dtype=object, copy=False) if name == "genes" else values
     table = pd.DataFrame({c: cols[c] for c in COLUMNS}, copy=False)
     return EnrichmentResult(table, meta, universe.display)
 
