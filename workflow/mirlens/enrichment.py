@@ -512,7 +512,7 @@ class EnrichmentResult:
 
 def ora(T: sparse.csr_array, S: sparse.csc_array, G: int):
     """Overlaps, query sizes and hypergeometric p-values for every row of T x set."""
-    X = np.asarray((T @ S).toarray(), dtype=np.int64)  # (R, K)
+    X = (T @ S).astype(np.int64).toarray()  # (R, K); counts are exact in float64
     n = np.asarray(T.sum(axis=1)).ravel().astype(np.int64)
     m = np.asarray(S.sum(axis=0)).ravel().astype(np.int64)
     p = hypergeom_tail(X, G, m[None, :], n[:, None])
@@ -734,7 +734,9 @@ def enrich(
         # No null: None stands for an all-NaN block (filled once, after the gather).
         mat["empirical_pvalue"].append(e)
         mat["empirical_fdr"].append(bh(e, axis=1) if e is not None else None)
-        mat["expected"].append(nq[:, None] * m[None, :] / G)
+        expected = np.multiply(nq[:, None], m[None, :], dtype=np.float64)  # exact integers
+        expected /= G
+        mat["expected"].append(expected)
         mat["genes"].append(overlap_genes(T, S, display).reshape(M, K))
         row_scope += mirnas
         row_test += ["hypergeometric"] * M
