@@ -251,9 +251,7 @@ def test_pubmed_rate_limit_is_shared_by_concurrent_runs(server, tmp_path):
     assert min(gaps(server.requests)) >= 0.25
 
 
-def test_pubmed_cli_as_the_workflow_calls_it(
-    server, panc_records, tmp_path, monkeypatch, caplog
-):
+def test_pubmed_cli_as_the_workflow_calls_it(server, panc_records, tmp_path, monkeypatch, caplog):
     # The rule passes config values as they are: max_records 0 (no cap), empty e-mail
     # (then $MIRLENS_EMAIL is used; with none at all the query still runs, with a warning).
     args = pubmed_args(server, tmp_path, **{"--max-records": "0", "--batch-size": "200"})
