@@ -14,6 +14,7 @@ sys.path.insert(0, str(PKG_DIR))
 
 from mirlens.config import check_config, downloads, mirbase_dir  # noqa: E402
 from mirlens.errors import MirlensError  # noqa: E402
+from mirlens.literature.readers import list_files  # noqa: E402
 
 try:
     check_config(config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
@@ -37,7 +38,6 @@ LIT = config["literature"]
 SHARDS = [f"{i:03d}" for i in range(LIT["n_shards"])]
 SOURCES = config["targets"]["use"]
 LIBRARIES = sorted(config["enrichment"]["libraries"])
-DOC_SUFFIXES = (".txt", ".md", ".pdf", ".html", ".htm", ".xml", ".nxml", ".json", ".jsonl")
 
 
 def db(key):
@@ -59,20 +59,13 @@ def mirbase_folder(wildcards, input):
 
 
 def document_files():
-    """Every document file under the configured paths: a new file makes `collect` rerun."""
+    """Every file `collect` will read (the readers' own walk): a new one makes it rerun."""
     files = []
     for entry in LIT["paths"]:
-        path = Path(entry)
-        if path.is_file():
-            files.append(str(path))
-        elif path.is_dir():
-            files.extend(
-                str(p)
-                for p in sorted(path.rglob("*"))
-                if p.is_file()
-                and p.suffix.lower() in DOC_SUFFIXES
-                and not any(part.startswith(".") for part in p.parts)
-            )
+        if os.path.isdir(entry):
+            files.extend(list_files(entry))
+        elif os.path.lexists(entry):
+            files.append(entry)
     return files
 
 
