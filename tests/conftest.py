@@ -7,6 +7,7 @@ Tests never reach the internet. Data that is not ours to commit is read from
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from workflow_runs import jsonl, snakemake, workspace, write_config
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("MIRLENS_SHARED", REPO.parent / "shared")).resolve()
@@ -63,3 +65,38 @@ def mirror_url(mirror_dir: Path) -> Iterator[str]:
 def mirbase_dir(mirror_dir: Path) -> Path:
     """The miRBase 22.1 download folder as laid out in the mirror."""
     return mirror_dir / "mirbase.org" / "download_version_files" / "22.1"
+
+
+# ---------------------------------------------------------------- shared workflow runs
+# Session-scoped so every test module (e2e, report, faults, SLURM) reuses the same runs.
+
+
+@pytest.fixture(scope="session")
+def shared_resources(tmp_path_factory) -> Path:
+    """One resources/ folder (downloads + parsed stores) shared by all workflow runs."""
+    return tmp_path_factory.mktemp("resources")
+
+
+@pytest.fixture(scope="session")
+def seeds_run(tmp_path_factory, mirror_url, shared_resources) -> Path:
+    work = workspace(tmp_path_factory, "seeds", shared_resources)
+    write_config(work, mirror_url, [str(shared_path("seeds"))])
+    snakemake(work)
+    return work
+
+
+@pytest.fixture(scope="session")
+def panc_records() -> list[dict]:
+    path = shared_path("data/literature/miretrieve_panc.abstracts.jsonl")
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def panc_run(tmp_path_factory, mirror_url, shared_resources, panc_records) -> Path:
+    work = workspace(tmp_path_factory, "panc", shared_resources)
+    docs = work / "docs"
+    docs.mkdir()
+    (docs / "sample.jsonl").write_text(jsonl(panc_records[:60]))
+    write_config(work, mirror_url, [str(docs)])
+    snakemake(work)
+    return work

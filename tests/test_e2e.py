@@ -7,108 +7,19 @@ without recomputation, and downloads cut short.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import subprocess
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
-from conftest import REPO, shared_path
+from workflow_runs import N_SHARDS, digests, jsonl, read, snakemake, write_config
 
 pytestmark = pytest.mark.e2e
-SNAKEFILE = REPO / "Snakefile"
-N_SHARDS = 8
-
-
-def read(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
-
-
-def write_config(work: Path, mirror: str, paths: list[str], **overrides) -> Path:
-    cfg = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-    cfg["mirror"] = mirror
-    cfg["literature"]["paths"] = paths
-    cfg["literature"]["n_shards"] = N_SHARDS
-    cfg["literature"]["pubmed"]["enabled"] = False
-    cfg["enrichment"]["empirical_null"]["n"] = 200
-    for key, value in overrides.items():
-        cfg[key] = value
-    path = work / "config.yaml"
-    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
-    return path
-
-
-def snakemake(work: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "-s",
-        str(SNAKEFILE),
-        "-d",
-        str(work),
-        "--configfile",
-        str(work / "config.yaml"),
-        "--cores",
-        "2",
-        *args,
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
-    if check and proc.returncode != 0:
-        logs = (
-            "\n".join(
-                f"== {p}\n{p.read_text()[-3000:]}" for p in sorted((work / "logs").rglob("*.log"))
-            )
-            if (work / "logs").exists()
-            else ""
-        )
-        pytest.fail(f"snakemake {' '.join(args)} failed:\n{proc.stderr[-6000:]}\n{logs}")
-    return proc
-
-
-def digests(results: Path) -> dict[str, str]:
-    """sha256 of every table; provenance.json without download dates (a forced rerun
-    downloads again, and the date of a download is part of its provenance)."""
-    out = {}
-    for p in sorted(results.rglob("*")):
-        if not (p.is_file() and p.suffix in (".tsv", ".fa", ".jsonl", ".json", ".txt")):
-            continue
-        data = p.read_bytes()
-        if p.name == "provenance.json":
-            prov = json.loads(data)
-            for entry in prov["sources"]:
-                entry.pop("downloaded")
-            data = json.dumps(prov, sort_keys=True).encode()
-        out[str(p.relative_to(results))] = hashlib.sha256(data).hexdigest()
-    return out
-
-
-@pytest.fixture(scope="module")
-def shared_resources(tmp_path_factory) -> Path:
-    """One resources/ folder (downloads + parsed stores) shared by the runs of this module."""
-    return tmp_path_factory.mktemp("resources")
-
-
-def workspace(tmp_path_factory, name: str, shared_resources: Path) -> Path:
-    work = tmp_path_factory.mktemp(name)
-    (work / "resources").symlink_to(shared_resources, target_is_directory=True)
-    return work
 
 
 # ---------------------------------------------------------------- (a) the seed documents
-
-
-@pytest.fixture(scope="module")
-def seeds_run(tmp_path_factory, mirror_url, shared_resources) -> Path:
-    work = workspace(tmp_path_factory, "seeds", shared_resources)
-    write_config(work, mirror_url, [str(shared_path("seeds"))])
-    snakemake(work)
-    return work
 
 
 def test_seeds_run_completes_and_says_no_mirna(seeds_run):
@@ -123,28 +34,6 @@ def test_seeds_run_completes_and_says_no_mirna(seeds_run):
 
 
 # ---------------------------------------------------------------- (b) real abstracts
-
-
-@pytest.fixture(scope="module")
-def panc_records() -> list[dict]:
-    path = shared_path("data/literature/miretrieve_panc.abstracts.jsonl")
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
-def jsonl(records: list[dict]) -> str:
-    keys = ("doc_id", "pmid", "title", "year", "text")
-    return "".join(json.dumps({k: r[k] for k in keys}) + "\n" for r in records)
-
-
-@pytest.fixture(scope="module")
-def panc_run(tmp_path_factory, mirror_url, shared_resources, panc_records) -> Path:
-    work = workspace(tmp_path_factory, "panc", shared_resources)
-    docs = work / "docs"
-    docs.mkdir()
-    (docs / "sample.jsonl").write_text(jsonl(panc_records[:60]))
-    write_config(work, mirror_url, [str(docs)])
-    snakemake(work)
-    return work
 
 
 def test_mir21_found_with_its_real_sequence(panc_run):
