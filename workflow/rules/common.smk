@@ -13,6 +13,7 @@ PKG_DIR = Path(workflow.basedir) / "workflow"
 sys.path.insert(0, str(PKG_DIR))
 
 from mirlens.config import check_config, downloads, mirbase_dir  # noqa: E402
+from mirlens.store_keys import store_key  # noqa: E402
 from mirlens.errors import MirlensError  # noqa: E402
 from mirlens.literature.readers import list_files  # noqa: E402
 
@@ -137,3 +138,32 @@ def threshold_args(wildcards):
 def library_raw(wildcards):
     spec = config["enrichment"]["libraries"][wildcards.library]
     return db(f"library.{wildcards.library}") if "url" in spec else spec["path"]
+
+
+# Per-release stores: the background consensus and every background miRNA's statistics
+# depend only on the inputs hashed into their keys, never on the literature.
+BG_SOURCES = [s for s in SOURCES if s != "encori"]  # ENCORI is per miRNA: run-only
+BG_KEY = store_key(
+    {
+        "species": config["species"],
+        "sources": {s: config["sources"][s] for s in [*BG_SOURCES, "mirbase", "ncbi"]},
+        "sha256": config["sources"].get("sha256", {}),
+        "thresholds": {s: config["targets"].get(s, {}) for s in BG_SOURCES},
+        "consensus": config["targets"]["consensus"],
+    }
+)
+BG_DIR = f"resources/store/background/{BG_KEY}"
+
+
+def enrichment_store(wildcards):
+    e = config["enrichment"]
+    key = store_key(
+        {
+            "background": BG_KEY,
+            "library": e["libraries"][wildcards.library],
+            "min_size": e["min_set_size"],
+            "max_size": e["max_set_size"],
+            "strata": e["strata"],
+        }
+    )
+    return f"resources/store/enrichment/{key}/{wildcards.library}.parquet"

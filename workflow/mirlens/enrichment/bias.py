@@ -67,26 +67,44 @@ def targetability_strata(t: np.ndarray, n_strata: int) -> np.ndarray:
     return np.searchsorted(edges, t, side="right").astype(np.int64)
 
 
-def stratified_expected(T: sparse.csr_array, S: sparse.csc_array, model: BiasModel) -> np.ndarray:
-    """(R, K) expected overlaps under the stratified null: sum_b n_b m_b / G_b."""
-    Z = model.indicator()
-    Nb = np.asarray((T @ Z).todense(), dtype=np.float64)  # (R, B)
-    Mb = np.asarray((S.T @ Z).todense(), dtype=np.float64).T  # (B, K)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        Nb /= model.stratum_sizes()[None, :]
-    np.nan_to_num(Nb, copy=False)
-    return Nb @ Mb
-
-
-def stratified_variance(T, S, model: BiasModel) -> np.ndarray:
-    """(R, K) variance of the stratified overlap (sum of hypergeometric variances)."""
+def strata_margins(T: sparse.csr_array, S: sparse.csc_array, model: BiasModel):
+    """(Nb, Mb): (R, B) targets of each miRNA per stratum, (B, K) genes of each set per
+    stratum. With the stratum sizes they determine the null's mean and variance."""
     Z = model.indicator()
     Nb = np.asarray((T @ Z).todense(), dtype=np.float64)
     Mb = np.asarray((S.T @ Z).todense(), dtype=np.float64).T
-    Gb = model.stratum_sizes()
+    return Nb, Mb
+
+
+def expected_from(Nb: np.ndarray, Mb: np.ndarray, Gb: np.ndarray) -> np.ndarray:
+    """(R, K) expected overlaps under the stratified null: sum_b n_b m_b / G_b."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        fn = np.nan_to_num(Nb * (Gb - Nb) / (Gb**2 * (Gb - 1.0)))  # (R, B)
-    return fn @ (Mb * (Gb[:, None] - Mb))
+        share = np.nan_to_num(Nb / Gb[None, :])
+    return _outer_sum(share, Mb)
+
+
+def variance_from(Nb: np.ndarray, Mb: np.ndarray, Gb: np.ndarray) -> np.ndarray:
+    """(R, K) variance of the stratified overlap (sum of hypergeometric variances)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fn = np.nan_to_num(Nb * (Gb - Nb) / (Gb**2 * (Gb - 1.0)))
+    return _outer_sum(fn, Mb * (Gb[:, None] - Mb))
+
+
+def _outer_sum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b summed stratum by stratum: the same bits whatever the number of rows (BLAS
+    blocking would change the last bit), so stored and fresh statistics agree exactly."""
+    out = np.zeros((a.shape[0], b.shape[1]))
+    for j in range(a.shape[1]):
+        out += a[:, j : j + 1] * b[j]
+    return out
+
+
+def stratified_expected(T: sparse.csr_array, S: sparse.csc_array, model: BiasModel) -> np.ndarray:
+    return expected_from(*strata_margins(T, S, model), model.stratum_sizes())
+
+
+def stratified_variance(T: sparse.csr_array, S: sparse.csc_array, model: BiasModel) -> np.ndarray:
+    return variance_from(*strata_margins(T, S, model), model.stratum_sizes())
 
 
 def corrected_pvalues(X: np.ndarray, E: np.ndarray, G: int, m: np.ndarray, n: np.ndarray):

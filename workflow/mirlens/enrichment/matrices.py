@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 from scipy import sparse
 
 from mirlens.errors import MirlensError
@@ -178,18 +179,20 @@ def overlap_genes(T: sparse.csr_array, S: sparse.csc_array, display: np.ndarray)
 
 
 def read_pairs(path: str | Path) -> pd.DataFrame:
-    """A (mirna, gene_symbol) table from TSV or Parquet."""
+    """A (mirna, gene_symbol[, mirbase_id]) table from TSV or Parquet (other columns unread)."""
     path = Path(path)
     if not path.is_file():
         raise MirlensError(f"target table not found: {path}")
+    wanted = ["mirna", "gene_symbol", "mirbase_id"]
     if path.suffix == ".parquet":
-        df = pd.read_parquet(path)
+        have = pq.read_schema(path).names
+        df = pd.read_parquet(path, columns=[c for c in wanted if c in have])
     else:
-        df = read_tsv(path)
+        df = read_tsv(path, usecols=lambda c: c in wanted)
     missing = {"mirna", "gene_symbol"} - set(df.columns)
     if missing:
         raise MirlensError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
-    return df[["mirna", "gene_symbol"]].astype(str)
+    return df[[c for c in wanted if c in df.columns]].astype(str)
 
 
 def read_gene_list(path: str | Path) -> list[str]:
