@@ -23,8 +23,12 @@ CONSENSUS = (
     "evidence",
 )  # fmt: skip
 ENRICHMENT = (
-    "scope", "gene_set", "theme", "set_size", "overlap", "universe_size", "odds_ratio",
-    "pvalue", "fdr", "empirical_pvalue", "genes",
+    "scope", "mirbase_id", "gene_set", "theme", "hypothesis", "set_size", "overlap",
+    "expected", "universe_size", "odds_ratio", "pvalue", "pvalue_hypergeom", "fdr", "genes",
+)  # fmt: skip
+ENRICHMENT_SET_LEVEL = (
+    "gene_set", "theme", "hypothesis", "n_mirnas", "n_background", "statistic", "pvalue",
+    "fdr", "test",
 )  # fmt: skip
 
 # results/<path> -> contract, for readers and tests that check a whole results folder

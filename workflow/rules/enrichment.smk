@@ -56,10 +56,13 @@ rule enrich_store:
     input:
         background=rules.background.output.background,
         universe=rules.background.output.universe,
-        gmt="resources/genesets/{library}.gmt",
+        # the raw download, not resources/genesets/: that one is rewritten by every run
+        # (it depends on the run's themes), which would rebuild the store each time
+        library=library_raw,
     output:
         "resources/store/enrichment/{key}/{library}.parquet",
     params:
+        format=lambda w: config["enrichment"]["libraries"][w.library]["format"],
         min_size=config["enrichment"]["min_set_size"],
         max_size=config["enrichment"]["max_set_size"],
         strata=config["enrichment"]["strata"],
@@ -72,7 +75,8 @@ rule enrich_store:
         "../envs/mirlens.yaml"
     shell:
         "python -m mirlens enrich-store --background {input.background:q}"
-        " --universe {input.universe:q} --gmt {input.gmt:q} --library {wildcards.library}"
+        " --universe {input.universe:q} --gmt {input.library:q} --format {params.format}"
+        " --library {wildcards.library}"
         " --min-size {params.min_size} --max-size {params.max_size} --strata {params.strata}"
         " --key {wildcards.key} --out {output:q} > {log:q} 2>&1"
 

@@ -14,7 +14,7 @@ from mirlens.enrichment import store as stats_store
 from mirlens.enrichment.bias import strata_margins
 from mirlens.enrichment.context import Context, prepare
 from mirlens.enrichment.matrices import overlap_genes, overlaps, query_sizes, target_matrix
-from mirlens.enrichment.permirna import derived, mirna_statistics
+from mirlens.enrichment.permirna import mirna_statistics, standardised
 from mirlens.enrichment.setlevel import genes_union, rank_test, set_level_table
 from mirlens.enrichment.tables import readable, run_table
 from mirlens.errors import MirlensError
@@ -59,7 +59,7 @@ def background_z(ctx: Context, exclude: Sequence[str]) -> np.ndarray:
     rows = [i for i, m in enumerate(ctx.background) if m not in skip]
     T = ctx.targets[rows]
     Nb, Mb = strata_margins(T, ctx.sets.matrix, ctx.model)
-    return derived(overlaps(T, ctx.sets.matrix), Nb, Mb, ctx.model.stratum_sizes(), T.shape[1])["z"]
+    return standardised(overlaps(T, ctx.sets.matrix), Nb, Mb, ctx.model.stratum_sizes())
 
 
 def enrich(

@@ -72,8 +72,9 @@ def strata_margins(T: sparse.csr_array, S: sparse.csc_array, model: BiasModel):
     stratum. With the stratum sizes they determine the null's mean and variance."""
     Z = model.indicator()
     Nb = np.asarray((T @ Z).todense(), dtype=np.float64)
-    Mb = np.asarray((S.T @ Z).todense(), dtype=np.float64).T
-    return Nb, Mb
+    # C order on both paths (fresh and stored): einsum's summation follows the strides.
+    Mb = np.ascontiguousarray(np.asarray((S.T @ Z).todense(), dtype=np.float64).T)
+    return np.ascontiguousarray(Nb), Mb
 
 
 def expected_from(Nb: np.ndarray, Mb: np.ndarray, Gb: np.ndarray) -> np.ndarray:
@@ -91,12 +92,9 @@ def variance_from(Nb: np.ndarray, Mb: np.ndarray, Gb: np.ndarray) -> np.ndarray:
 
 
 def _outer_sum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a @ b summed stratum by stratum: the same bits whatever the number of rows (BLAS
-    blocking would change the last bit), so stored and fresh statistics agree exactly."""
-    out = np.zeros((a.shape[0], b.shape[1]))
-    for j in range(a.shape[1]):
-        out += a[:, j : j + 1] * b[j]
-    return out
+    """a @ b with einsum's own loop: the same bits whatever the number of rows (BLAS
+    kernels differ in the last bit), so stored and fresh statistics agree exactly."""
+    return np.einsum("rb,bk->rk", a, b, optimize=False)
 
 
 def stratified_expected(T: sparse.csr_array, S: sparse.csc_array, model: BiasModel) -> np.ndarray:

@@ -17,7 +17,7 @@ from mirlens.enrichment.bias import N_STRATA
 from mirlens.enrichment.context import prepare
 from mirlens.enrichment.matrices import read_gene_list, read_pairs
 from mirlens.errors import MirlensError
-from mirlens.genesets import check_themes, load_themes, read_gmt
+from mirlens.genesets import FORMATS, check_themes, load_themes, read_gmt, read_library
 from mirlens.io import atomic_open, write_tsv
 
 log = logging.getLogger(__name__)
@@ -105,12 +105,15 @@ def add_store_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="store Parquet to write")
     parser.add_argument("--strata", type=int, default=N_STRATA, help="targetability strata")
     parser.add_argument("--key", default="", help="the store key (recorded)")
+    parser.add_argument(
+        "--format", choices=FORMATS, default="auto", help="library format (raw downloads too)"
+    )
     _common(parser)
 
 
 def run_store(args: argparse.Namespace) -> int:
     _sizes(args)
-    library = read_gmt(args.gmt, name=args.library)
+    library = read_library(args.gmt, name=args.library, fmt=args.format)
     background = read_pairs(args.background)
     universe = read_gene_list(args.universe) if args.universe else None
     ctx = prepare(library, background, universe, args.min_size, args.max_size, args.strata)

@@ -47,14 +47,19 @@ def derived(X: np.ndarray, Nb: np.ndarray, Mb: np.ndarray, Gb: np.ndarray, G: in
     n = np.rint(Nb.sum(axis=1)).astype(np.int64)
     m = np.rint(Mb.sum(axis=0)).astype(np.int64)
     E = expected_from(Nb, Mb, Gb)
-    V = variance_from(Nb, Mb, Gb)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(V > 0, (X - E) / np.sqrt(V), 0.0)
     return {
         "n_targets": np.broadcast_to(n[:, None], X.shape),
         "overlap": X,
         "expected": E,
         "expected_plain": np.multiply(n[:, None], m[None, :], dtype=np.float64) / max(G, 1),
         "odds_ratio": haldane_odds_ratio(X, G, m[None, :], n[:, None]),
-        "z": z,
+        "z": standardised(X, Nb, Mb, Gb, E),
     }
+
+
+def standardised(X, Nb, Mb, Gb, E: np.ndarray | None = None) -> np.ndarray:
+    """(overlap - expected) / its stratified standard deviation (0 where it has none)."""
+    E = expected_from(Nb, Mb, Gb) if E is None else E
+    V = variance_from(Nb, Mb, Gb)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(V > 0, (X - E) / np.sqrt(V), 0.0)

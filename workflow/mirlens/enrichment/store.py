@@ -89,7 +89,7 @@ def select(path: str | Path, mirnas: list[str]) -> tuple[list[str], dict, dict]:
     Nb = np.asarray(info["mirna_strata"], dtype=np.float64).reshape(-1, len(info["strata_sizes"]))
     Mb = np.asarray(info["set_strata"], dtype=np.float64).reshape(-1, K)
     Gb = np.asarray(info["strata_sizes"], dtype=np.float64)
-    stats = derived(X, Nb[codes], Mb, Gb, info["universe_size"])
+    stats = derived(X, np.ascontiguousarray(Nb[codes]), Mb, Gb, info["universe_size"])
     for c in ("pvalue", "pvalue_hypergeom"):
         stats[c] = np.ones((R, K))
         stats[c][row, col] = table.column(c).to_numpy()
