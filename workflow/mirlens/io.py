@@ -9,6 +9,7 @@ never leaves a half-written file behind.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -38,6 +39,7 @@ def atomic_open(
         kwargs.setdefault("newline", "\n")
     try:
         with open(tmp, mode, **kwargs) as fh:
+            hold_part(fh)
             yield fh
         make_readable(tmp)
         os.replace(tmp, path)
@@ -45,6 +47,32 @@ def atomic_open(
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def hold_part(fh: Any) -> None:
+    """Lock an open temporary file: a lock that is gone marks a stale one (its writer died)."""
+    fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def clean_stale_parts(folder: str | os.PathLike, pattern: str = ".*.part") -> list[Path]:
+    """Delete temporary ``.*.part`` files below ``folder`` whose writer is gone (kill -9).
+
+    A live writer holds a lock on its file (``hold_part``); the kernel drops it when the
+    process dies, so a file we can lock is a leftover, whatever host or run wrote it.
+    """
+    removed = []
+    root = Path(folder)
+    if not root.is_dir():
+        return removed
+    for part in root.rglob(pattern):
+        try:
+            with open(part, "rb") as fh:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                part.unlink()
+                removed.append(part)
+        except (BlockingIOError, FileNotFoundError, IsADirectoryError, PermissionError):
+            continue
+    return removed
 
 
 def make_readable(path: str | os.PathLike) -> None:
