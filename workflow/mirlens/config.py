@@ -165,6 +165,19 @@ def check_theme_sets(config: dict[str, Any], library_files: dict[str, str]) -> N
         raise MirlensError("invalid configuration:\n  " + "\n  ".join(problems))
 
 
+def recorded_config(config: dict[str, Any]) -> dict[str, Any]:
+    """The config as results/config.json records it: without ``mirror`` and the sha256 pins.
+
+    Where files come from and the pins that assert them are not results; the lock file's
+    sha256 (in provenance.json) says what each file is. Leaving them out means changing
+    them reruns neither provenance nor the report.
+    """
+    out = {k: v for k, v in config.items() if k != "mirror"}
+    if isinstance(out.get("sources"), dict):
+        out["sources"] = {k: v for k, v in out["sources"].items() if k != "sha256"}
+    return out
+
+
 @dataclass(frozen=True)
 class Download:
     key: str  # e.g. "mirbase.mature" or "library.hallmark"

@@ -158,6 +158,8 @@ def read_tsv(path: str | os.PathLike, **kwargs: Any) -> pd.DataFrame:
     kwargs.setdefault("keep_default_na", False)
     kwargs.setdefault("quoting", csv.QUOTE_NONE)
     df = pd.read_csv(path, sep="\t", **kwargs)
+    if kwargs.get("chunksize") or kwargs.get("iterator"):
+        return (_map_text(chunk, unescape_cell, _ESCAPED) for chunk in df)
     return _map_text(df, unescape_cell, _ESCAPED)
 
 

@@ -14,7 +14,7 @@ sys.path.insert(0, str(PKG_DIR))
 
 from mirlens import startup  # noqa: E402
 from mirlens.config import check_config, check_paths, check_theme_sets  # noqa: E402
-from mirlens.config import downloads, mirbase_dir  # noqa: E402
+from mirlens.config import downloads, mirbase_dir, recorded_config  # noqa: E402
 from mirlens.download import MIRROR_ENV, PINS_ENV  # noqa: E402
 from mirlens.errors import MirlensError  # noqa: E402
 from mirlens.literature.readers import list_files  # noqa: E402
