@@ -266,7 +266,7 @@ def jsonl_line(raw: bytes | None, lineno: int, path: str) -> Document:
             path, "jsonl", f"line {lineno}: longer than {MAX_LINE_BYTES >> 20} MiB", data=where
         )
     try:
-        line = raw.decode("utf-8")
+        line = raw.decode("utf-8").rstrip("\r\n")
     except UnicodeDecodeError as exc:
         return skipped(path, "jsonl", f"line {lineno}: not UTF-8 ({exc.reason})", data=raw)
     try:
