@@ -104,7 +104,12 @@ def store_cache(path: Path, docs: list[tuple[str, str, str]], records: dict) -> 
 
 def extract_new(docs: list[tuple[str, str, str]], args: argparse.Namespace) -> Iterator[dict]:
     """Mention records of the given documents (loads the miRBase release)."""
-    from mirlens.text.extract import Normaliser, extract_documents, load_release, resolve_family_info
+    from mirlens.text.extract import (
+        Normaliser,
+        extract_documents,
+        load_release,
+        resolve_family_info,
+    )
 
     release = load_release(
         args.mirbase, resolve_family_info(args.family_info), args.cluster_distance
