@@ -49,28 +49,34 @@ def run_table(
     r = np.repeat(np.arange(R), K)
     k = np.tile(np.arange(K), R)
     p = np.asarray(stats["pvalue"], dtype=np.float64).ravel()
-    hyp = np.where(themed_set[k], "themed", "exploratory")
     fdr = fdr_by_hypothesis(p, themed_set[k])
     order = np.lexsort((k, r, p, ~themed_set[k]))
     r, k = r[order], k[order]
 
+    # Repeated strings as categoricals: millions of rows for GO libraries.
     cols = {
         "scope": pd.Categorical.from_codes(r, mirnas),
-        "mirbase_id": np.asarray(mirbase_ids, dtype=object)[r],
+        "mirbase_id": _categorical(np.asarray(mirbase_ids, dtype=object), r),
         "gene_set": pd.Categorical.from_codes(k, set_names),
-        "theme": set_theme[k],
-        "hypothesis": hyp[order],
+        "theme": _categorical(set_theme, k),
+        "hypothesis": _categorical(np.where(themed_set, "themed", "exploratory"), k),
         "set_size": np.asarray(set_sizes, dtype=np.int64)[k],
         "universe_size": np.full(R * K, universe_size, dtype=np.int64),
         "fdr": fdr[order],
         "genes": np.asarray(genes, dtype=object)[order],
-        "library": library,
+        "library": pd.Categorical.from_codes(np.zeros(R * K, dtype=np.int8), [library]),
     }
     for c in ("overlap", "expected", "odds_ratio", "pvalue", "pvalue_hypergeom"):
         cols[c] = np.asarray(stats[c]).ravel()[order]
     for c in ("n_targets", "expected_plain", "z"):
         cols[c] = np.asarray(stats[c]).ravel()[order]
     return pd.DataFrame(cols)[COLUMNS]
+
+
+def _categorical(values: np.ndarray, codes: np.ndarray) -> pd.Categorical:
+    """values[codes] as a categorical (categories: the distinct values, sorted)."""
+    cats, inv = np.unique(np.asarray(values, dtype=str), return_inverse=True)
+    return pd.Categorical.from_codes(inv[codes], pd.Index(cats.astype(object), dtype=object))
 
 
 def readable(table: pd.DataFrame, exploratory_fdr: float) -> pd.DataFrame:
