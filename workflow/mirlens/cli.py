@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "consensus": ("mirlens.targets.consensus", "combine per-source targets by consensus"),
     "genesets": ("mirlens.genesets", "normalise a gene-set library to GMT and check themes"),
     "enrich": ("mirlens.enrichment", "over-representation with FDR and an empirical null"),
+    "evidence": ("mirlens.evidence.cli", "rank the miRNAs of each theme, with their evidence"),
     "report": ("mirlens.report.build", "write the HTML report, workbook and plots"),
     "provenance": ("mirlens.provenance", "write results/provenance.json"),
 }

@@ -49,25 +49,25 @@ DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "κ": "kappa", "ɑ": "alpha"}
 _TRANSLATE = str.maketrans({**{d: "-" for d in DASHES}, **GREEK})
 
-# All-capital gene symbols that the lung-cancer literature mostly writes in another sense
-# (a method, a statistic, a disease stage, an ordinary abbreviation). Found by counting the
-# theme-set symbols in 2,052 real lung-cancer documents and reading the sentences.
+# All-capital gene symbols that the biomedical literature mostly writes in another sense
+# (an ordinary word or abbreviation, a drug, a disease). Gene symbols are matched only in
+# capitals, so these are the remaining traps.
 SYMBOL_STOPLIST = frozenset(
     {
-        "AIM",  # aim of a study
-        "CAT",  # cat / CAT scan
-        "MET",  # mesenchymal-epithelial transition; also the gene: ambiguous either way
+        "ADM",  # adriamycin (doxorubicin) in chemoresistance papers; gene: adrenomedullin
+        "AIM",  # the aim of a study
+        "CAT",  # CAT scan; gene: catalase
+        "MET",  # mesenchymal-epithelial transition or the MET receptor: ambiguous
         "SET",
         "MAX",
         "REST",
-        "CAMP",
+        "CAMP",  # cAMP in capitals; gene: cathelicidin
         "IMPACT",
         "ACE",
-        "CAD",
+        "CAD",  # coronary artery disease
         "GAP",
         "ATM",
         "PIGS",
-        "CD",
     }
 )
 _HOST_GENE = re.compile(r"^(MIR\d|MIRLET|LINC\d|SNHG\d)")

@@ -137,3 +137,14 @@ def threshold_args(wildcards):
 def library_raw(wildcards):
     spec = config["enrichment"]["libraries"][wildcards.library]
     return db(f"library.{wildcards.library}") if "url" in spec else spec["path"]
+
+
+# ---------------------------------------------------------------- evidence
+def evidence_mirtarbase():
+    """The run's validated pairs, when miRTarBase is a used source."""
+    return ["results/targets/mirtarbase.tsv"] if "mirtarbase" in SOURCES else []
+
+
+def by_library(paths):
+    """`LIB=PATH` arguments, one per library, in LIBRARIES order (paths from expand())."""
+    return " ".join(shlex.quote(f"{lib}={path}") for lib, path in zip(LIBRARIES, paths))
