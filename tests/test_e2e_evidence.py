@@ -29,10 +29,10 @@ def test_evidence_table_follows_contract_and_rank_rule(panc_run):
         n_validated_theme_targets=table["n_validated_theme_targets"].astype(int),
         themed_fdr=pd.to_numeric(table["themed_fdr"]),
         pvalue=pd.to_numeric(table["pvalue"]),
-    ).drop(columns=["rank", "support"])
+    ).drop(columns=["rank", "tier"])
     again = rank(typed, alpha=0.05)
     assert list(again["mirbase_id"]) == list(table["mirbase_id"])
-    assert list(again["support"]) == list(table["support"])
+    assert list(again["tier"]) == list(table["tier"])
     # Every listed theme document names the miRNA, and the counts agree with the lists
     docs = dict(zip(mirnas["mirbase_id"], mirnas["documents"].str.split(";"), strict=True))
     for row in table[table["theme_documents"] != ""].itertuples():

@@ -123,30 +123,27 @@ def test_best_set_lowest_themed_fdr_over_libraries():
     assert set(themed_rows(new, "hall")["themed_fdr"]) == {0.01}
 
 
-def test_rank_rule_lines_then_documents_then_validated_then_fdr():
+def test_rank_rule_tier_then_documents_then_validated_then_fdr():
     table = pd.DataFrame(
         [
             # mirna, docs, validated, fdr, p
-            ("a", 9, 0, 0.5, 0.1),  # documents only: 1 line
-            ("b", 1, 1, 0.01, 0.001),  # 3 lines
-            ("c", 2, 3, 0.2, 0.01),  # 2 lines, more documents than d
-            ("d", 1, 9, 0.3, 0.02),  # 2 lines
+            ("a", 9, 0, 0.5, 0.1),  # documents
+            ("b", 1, 0, 0.01, 0.001),  # documents+enriched
+            ("c", 0, 30, 1e-9, 1e-12),  # enriched only: after every documented miRNA
+            ("d", 1, 9, 0.3, 0.02),  # documents, fewer than a
             ("e", 1, 9, 0.3, 0.01),  # as d, lower p
+            ("g", 1, 10, 0.9, 0.5),  # as d, more validated targets
             ("f", 0, 0, None, None),  # nothing
         ],
         columns=["mirna", "n_theme_documents", "n_validated_theme_targets", "themed_fdr", "pvalue"],
     ).assign(theme="EMT")
     out = rank(table, alpha=0.05)
-    assert list(out["mirna"]) == ["b", "c", "e", "d", "a", "f"]
-    assert list(out["rank"]) == [1, 2, 3, 4, 5, 6]
-    assert list(out["support"]) == [
-        "documents;validated;enriched",
-        "documents;validated",
-        "documents;validated",
-        "documents;validated",
-        "documents",
-        "",
-    ]
+    assert list(out["mirna"]) == ["b", "a", "g", "e", "d", "c", "f"]
+    assert list(out["rank"]) == [1, 2, 3, 4, 5, 6, 7]
+    assert list(out["tier"]) == ["documents+enriched", *["documents"] * 4, "enriched", "none"]
+    two = rank(pd.concat([table, table.assign(theme="immune")]), alpha=1e-10)
+    assert list(two["theme"]) == ["EMT"] * 7 + ["immune"] * 7
+    assert two.loc[two["mirna"] == "b", "tier"].tolist() == ["documents", "documents"]
 
 
 def test_cli_writes_the_contract_table(tmp_path):
@@ -184,8 +181,8 @@ def test_cli_writes_the_contract_table(tmp_path):
     emt = table[table["theme"] == "EMT"]
     assert list(emt["mirna"][:2]) == ["hsa-miR-21-5p", "hsa-miR-200c-3p"]
     top = emt.iloc[0]
-    assert (top["support"], top["best_gene_set"], top["themed_fdr"]) == (
-        "documents;enriched",
+    assert (top["tier"], top["best_gene_set"], top["themed_fdr"]) == (
+        "documents+enriched",
         "H_EMT",
         "0.001",
     )

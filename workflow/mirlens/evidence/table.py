@@ -2,13 +2,18 @@
 
 Rank rule (within each theme; also in config/README.md):
 
-1. more lines of evidence first, counting three yes/no lines shown in ``support``:
-   ``documents`` (n_theme_documents >= 1: the run's own papers discuss the miRNA in the
-   theme's terms), ``validated`` (n_validated_theme_targets >= 1: miRTarBase has a
-   validated target in the theme's sets), ``enriched`` (themed_fdr <= alpha: its targets
-   are over-represented in a theme set);
-2. then more theme documents, 3. then more validated theme targets,
+1. the tier in ``tier``, in this order: ``documents+enriched`` (the run's own papers
+   discuss the miRNA in the theme's terms, n_theme_documents >= 1, AND its targets are
+   over-represented in a theme set, themed_fdr <= alpha), ``documents`` (papers only),
+   ``enriched`` (statistics only), ``none``;
+2. then more theme documents, 3. then more validated theme targets (miRTarBase),
 4. then lower themed FDR, 5. then lower p-value (missing last), 6. then the miRNA name.
+
+Papers come before statistics: a sentence of the user's literature that puts the miRNA in
+the theme is direct evidence; an enriched target set says only that it could act there.
+Validated targets break ties rather than form a tier: miRTarBase follows how much a miRNA
+has been studied (miR-210, the hypoxia miRNA of 10 angiogenesis documents in 2,052 real
+lung-cancer papers, has no strong miRTarBase target in the theme's sets).
 """
 
 from __future__ import annotations
@@ -16,42 +21,37 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mirlens.io import join_list
-
 COLUMNS = [
-    "theme", "rank", "mirna", "mirbase_id", "support", "n_documents", "n_theme_documents",
+    "theme", "rank", "mirna", "mirbase_id", "tier", "n_documents", "n_theme_documents",
     "theme_documents", "validated_theme_targets", "n_validated_theme_targets",
     "n_predicted_theme_targets", "best_library", "best_gene_set", "overlap", "pvalue",
     "themed_fdr", "set_level_pvalue", "claimed_theme_genes",
 ]  # fmt: skip
 COUNTS = ["n_theme_documents", "n_validated_theme_targets", "n_predicted_theme_targets"]
-LINES = ("documents", "validated", "enriched")
+TIERS = ("documents+enriched", "documents", "enriched", "none")
 
 
-def support(table: pd.DataFrame, alpha: float) -> pd.Series:
-    """The ';'-joined lines of evidence each row has (see the module's rank rule)."""
-    has = pd.DataFrame(
-        {
-            "documents": table["n_theme_documents"] >= 1,
-            "validated": table["n_validated_theme_targets"] >= 1,
-            "enriched": table["themed_fdr"].le(alpha),
-        }
+def tier(table: pd.DataFrame, alpha: float) -> pd.Series:
+    """The tier of each row (see the module's rank rule)."""
+    documents = table["n_theme_documents"] >= 1
+    enriched = table["themed_fdr"].le(alpha)
+    return pd.Series(
+        np.select([documents & enriched, documents, enriched], list(TIERS[:3]), default=TIERS[3]),
+        index=table.index,
     )
-    return has.apply(lambda r: join_list(line for line in LINES if r[line]), axis=1)
 
 
 def rank(table: pd.DataFrame, alpha: float) -> pd.DataFrame:
     """Sort by theme then the rank rule, number the rows 1.. within each theme."""
-    table = table.assign(support=support(table, alpha) if len(table) else "")
-    n_lines = table["support"].map(lambda s: len(s.split(";")) if s else 0)
+    table = table.assign(tier=tier(table, alpha))
     keys = table.assign(
-        _lines=-n_lines,
+        _tier=table["tier"].map(TIERS.index),
         _docs=-table["n_theme_documents"],
         _valid=-table["n_validated_theme_targets"],
         _fdr=table["themed_fdr"].fillna(np.inf),
         _p=table["pvalue"].fillna(np.inf),
     )
-    order = ["theme", "_lines", "_docs", "_valid", "_fdr", "_p", "mirna"]
+    order = ["theme", "_tier", "_docs", "_valid", "_fdr", "_p", "mirna"]
     table = keys.sort_values(order, kind="mergesort").drop(columns=order[1:-1])
     table["rank"] = table.groupby("theme", sort=False).cumcount() + 1
     return table.reset_index(drop=True)
