@@ -7,6 +7,7 @@ rule evidence:
         themes="results/enrichment/themes.json",
         gmt=expand("resources/genesets/{library}.gmt", library=LIBRARIES),
         enrichment=expand("results/enrichment/{library}.tsv", library=LIBRARIES),
+        set_level=evidence_set_level(),
     output:
         report(
             "results/evidence.tsv",
@@ -19,6 +20,9 @@ rule evidence:
         ),
         gmt=lambda w, input: by_library(input.gmt),
         enrichment=lambda w, input: by_library(input.enrichment),
+        set_level=lambda w, input: (
+            f"--set-level {by_library(input.set_level)}" if input.set_level else ""
+        ),
         species=config["species"],
         alpha=config["report"]["alpha"],
     log:
@@ -28,5 +32,6 @@ rule evidence:
     shell:
         "python -m mirlens evidence --mentions {input.mentions:q} --mirnas {input.mirnas:q}"
         " --consensus {input.consensus:q} {params.mirtarbase} --themes {input.themes:q}"
-        " --gmt {params.gmt} --enrichment {params.enrichment} --species {params.species}"
+        " --gmt {params.gmt} --enrichment {params.enrichment} {params.set_level}"
+        " --species {params.species}"
         " --alpha {params.alpha} --out {output:q} > {log:q} 2>&1"
