@@ -111,6 +111,8 @@ def test_best_set_lowest_themed_fdr_over_libraries():
         }
     )
     go = hall.iloc[[0]].assign(gene_set="emt (GO:1)", theme="EMT;immune", pvalue="1e-3")
+    # a set without any of the miRNA's targets is never its best set, however its p ties
+    go = pd.concat([go, go.assign(gene_set="emt (GO:2)", overlap="0", pvalue="1e-4")])
     # Tables without a hypothesis column: the themed FDR is BH over their themed rows
     rows = themed_rows(hall, "hall")
     assert sorted(rows["themed_fdr"]) == pytest.approx([2e-10, 0.5])

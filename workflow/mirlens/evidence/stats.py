@@ -2,7 +2,8 @@
 
 Reads ``results/enrichment/<library>.tsv`` (per-miRNA rows; ``theme`` names the themes of
 a themed set, ';'-joined) and, where present, ``<library>.set_level.tsv``. The best set of
-a (miRNA, theme) is the one with the lowest themed FDR, then p-value, over all libraries.
+a (miRNA, theme) is the one with the lowest themed FDR, then p-value, over all libraries,
+among the sets holding at least one of its targets (none: the columns stay empty).
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ def best_sets(tables: Mapping[str, pd.DataFrame], names_to_ids: Mapping[str, str
         rows["mirbase_id"] = rows["scope"].map(names_to_ids)
     rows = rows.dropna(subset=["mirbase_id"])
     rows["overlap"] = pd.to_numeric(rows["overlap"], errors="coerce").astype("Int64")
+    rows = rows[rows["overlap"] > 0]  # a set the miRNA does not reach is no "best set"
     rows = rows.sort_values(
         ["mirbase_id", "theme", "themed_fdr", "pvalue", "best_library", "best_gene_set"]
     ).drop_duplicates(["mirbase_id", "theme"])
