@@ -8,13 +8,13 @@ import pandas as pd
 import pytest
 
 from mirlens.cli import main
-from mirlens.evidence.context import context_genes, mention_themes, theme_documents, theme_genes
+from mirlens.evidence.context import mention_themes, theme_documents, theme_genes
 from mirlens.evidence.stats import best_sets, themed_rows
 from mirlens.evidence.table import COLUMNS, rank
 from mirlens.evidence.targets import predicted_theme_targets, validated_theme_targets
 from mirlens.genesets import Library
 from mirlens.io import read_tsv
-from mirlens.themes import load_themes
+from mirlens.themes import context_genes, load_themes
 
 THEMES = {
     "EMT": {
@@ -30,6 +30,7 @@ LIBRARIES = {
         "go", {"emt (GO:1)": ["SNAI2", "ZEB1"], "negative regulation of emt (GO:2)": ["PTEN"]}
     ),
 }
+SETS = {name: lib.sets for name, lib in LIBRARIES.items()}
 # Real sentences (PubMed abstracts on miR-200c, miR-21, miR-155), ids shortened
 MENTIONS = pd.DataFrame(
     [
@@ -48,12 +49,12 @@ MENTIONS = pd.DataFrame(
 @pytest.fixture(scope="module")
 def themes():
     base = load_themes(THEMES)
-    return base.with_genes(context_genes(base, LIBRARIES))
+    return base.with_genes(context_genes(base, SETS))
 
 
 def test_context_genes_need_every_library_to_agree():
     base = load_themes(THEMES)
-    assert context_genes(base, LIBRARIES) == {"EMT": {"SNAI2", "ZEB1"}, "immune": {"IL6", "SOCS1"}}
+    assert context_genes(base, SETS) == {"EMT": {"SNAI2", "ZEB1"}, "immune": {"IL6", "SOCS1"}}
     union = theme_genes(base, LIBRARIES)
     assert union["EMT"] == {"COL1A1", "SNAI2", "ZEB1", "PTEN"}
 

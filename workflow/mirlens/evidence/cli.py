@@ -9,13 +9,13 @@ from pathlib import Path
 import pandas as pd
 
 from mirlens.errors import MirlensError
-from mirlens.evidence.context import context_genes, mention_themes, theme_documents, theme_genes
+from mirlens.evidence.context import mention_themes, theme_documents, theme_genes
 from mirlens.evidence.stats import statistics
 from mirlens.evidence.table import evidence_table
 from mirlens.evidence.targets import predicted_theme_targets, validated_theme_targets
 from mirlens.genesets import read_gmt
 from mirlens.io import read_tsv, write_tsv
-from mirlens.themes import load_themes
+from mirlens.themes import context_genes, load_themes
 
 log = logging.getLogger(__name__)
 MENTION_COLUMNS = {"doc_id", "sentence", "mirbase_ids", "status"}
@@ -49,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
     libraries = {lib: read_gmt(p, name=lib) for lib, p in _by_library(args.gmt, "--gmt").items()}
     themes = load_themes(args.themes)
     genes = theme_genes(themes, libraries)
-    themes = themes.with_genes(context_genes(themes, libraries))
+    sets = {name: library.sets for name, library in libraries.items()}
+    themes = themes.with_genes(context_genes(themes, sets))
     mirnas = read_tsv(args.mirnas)
     if "species" in mirnas:
         mirnas = mirnas[mirnas["species"] == args.species]

@@ -3,7 +3,7 @@
 A document counts for (miRNA, theme) when a sentence of it that mentions the miRNA (a
 resolved mention, also through a family or cluster name) contains the theme's vocabulary
 or a usable gene symbol of the theme's sets that every library agrees on (rules in
-:mod:`mirlens.themes` and :func:`context_genes`).
+:mod:`mirlens.themes`, :func:`mirlens.themes.context_genes`).
 """
 
 from __future__ import annotations
@@ -27,26 +27,6 @@ def theme_genes(themes: Themes, libraries: Mapping[str, Library]) -> dict[str, s
         for name, library in libraries.items():
             for set_name in themes.set_names(theme, name):
                 out[theme].update(g.upper() for g in library.sets.get(set_name, []))
-    return out
-
-
-def context_genes(themes: Themes, libraries: Mapping[str, Library]) -> dict[str, set[str]]:
-    """Theme -> genes that put a sentence in its context: those every library agrees on.
-
-    A gene counts as a theme word only when each library that names sets for the theme
-    puts it in one of them (two independent curations agree: SNAI2, TGFB1, COL1A1 for EMT).
-    The union is far too broad for text: GO's EMT sets hold PTEN, so every "miR-21 targets
-    PTEN" sentence would count as EMT (50 of 159 symbol-only EMT sentences in 2,052 real
-    lung-cancer documents); with the agreement rule 16 remain, all TGF-beta/IL-6 pathway.
-    """
-    out: dict[str, set[str]] = {}
-    for theme in themes.names:
-        per_library = [
-            {g.upper() for s in themes.set_names(theme, name) for g in library.sets.get(s, [])}
-            for name, library in sorted(libraries.items())
-            if themes.set_names(theme, name)
-        ]
-        out[theme] = set.intersection(*per_library) if per_library else set()
     return out
 
 
