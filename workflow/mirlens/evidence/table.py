@@ -21,12 +21,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-COLUMNS = [
-    "theme", "rank", "mirna", "mirbase_id", "tier", "n_documents", "n_theme_documents",
-    "theme_documents", "validated_theme_targets", "n_validated_theme_targets",
-    "n_predicted_theme_targets", "best_library", "best_gene_set", "overlap", "pvalue",
-    "themed_fdr", "set_level_pvalue", "claimed_theme_genes",
-]  # fmt: skip
+from mirlens.contracts import EVIDENCE
+
+COLUMNS = list(EVIDENCE)
 COUNTS = ["n_theme_documents", "n_validated_theme_targets", "n_predicted_theme_targets"]
 TIERS = ("documents+enriched", "documents", "enriched", "none")
 
