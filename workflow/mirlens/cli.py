@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "background": ("mirlens.targets.background", "every miRNA's consensus targets, per release"),
     "enrich-store": ("mirlens.enrichment.store_cli", "every miRNA's statistics, per release"),
     "enrich": ("mirlens.enrichment", "bias-corrected over-representation, themed FDR"),
+    "evidence": ("mirlens.evidence.cli", "rank the miRNAs of each theme, with their evidence"),
     "report": ("mirlens.report.build", "write the HTML report, workbook and plots"),
     "provenance": ("mirlens.provenance", "write results/provenance.json"),
 }

@@ -17,6 +17,12 @@ UNRESOLVED = (
     "text", "status", "reason", "n_mentions", "n_documents", "example_doc_id",
     "example_sentence",
 )  # fmt: skip
+EVIDENCE = (
+    "theme", "rank", "mirna", "mirbase_id", "tier", "n_documents", "n_theme_documents",
+    "theme_documents", "validated_theme_targets", "n_validated_theme_targets",
+    "n_predicted_theme_targets", "best_library", "best_gene_set", "overlap", "pvalue",
+    "themed_fdr", "set_level_pvalue", "claimed_theme_genes",
+)  # fmt: skip
 TARGETS = ("mirbase_id", "mirna", "gene_symbol", "entrez_id", "source", "score", "evidence")
 CONSENSUS = (
     "mirbase_id", "mirna", "gene_symbol", "entrez_id", "sources", "n_sources", "scores",
@@ -38,4 +44,5 @@ BY_PATH = {
     "mirnas.tsv": MIRNAS,
     "unresolved.tsv": UNRESOLVED,
     "targets/consensus.tsv": CONSENSUS,
+    "evidence.tsv": EVIDENCE,
 }

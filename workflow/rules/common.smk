@@ -210,3 +210,21 @@ def enrichment_store(wildcards):
         }
     )
     return f"resources/store/enrichment/{key}/{wildcards.library}.parquet"
+
+
+# ---------------------------------------------------------------- evidence
+def evidence_mirtarbase():
+    """The run's validated pairs, when miRTarBase is a used source."""
+    return ["results/targets/mirtarbase.tsv"] if "mirtarbase" in SOURCES else []
+
+
+def evidence_set_level():
+    """The set-level tables, where the enrich rule writes them."""
+    if "set_level" not in rules.enrich.output.keys():
+        return []
+    return expand("results/enrichment/{library}.set_level.tsv", library=LIBRARIES)
+
+
+def by_library(paths):
+    """`LIB=PATH` arguments, one per library, in LIBRARIES order (paths from expand())."""
+    return " ".join(shlex.quote(f"{lib}={path}") for lib, path in zip(LIBRARIES, paths))
