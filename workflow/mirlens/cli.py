@@ -17,6 +17,7 @@ from mirlens.errors import MirlensError
 # command -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "fetch": ("mirlens.download", "download one database file, verify it and lock it"),
+    "check-config": ("mirlens.config", "check config files (YAML syntax with line, every key)"),
     "prefetch": ("mirlens.prefetch", "download every configured source into a mirror folder"),
     "collect": ("mirlens.literature.collect", "read documents and group them into shards"),
     "pubmed": ("mirlens.literature.pubmed", "run a PubMed query (date window pinned), cached"),
