@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from conftest import shared_path
-from mention_scoring import release_for
+from mention_scoring import release_for, release_with_families
 
 from mirlens.mirbase import read_gff3, read_mature
 from mirlens.text import Extractor, Normaliser, sentence_at, sentence_bounds
 
-FAMILY_INFO = "mirror/www.targetscan.org/vert_80/vert_80_data_download/miR_Family_Info.txt.zip"
-
 
 @pytest.fixture(scope="module")
 def release(mirbase_dir):
-    return release_for(mirbase_dir, shared_path(FAMILY_INFO))
+    return release_with_families(mirbase_dir)
 
 
 @pytest.fixture(scope="module")
@@ -386,17 +383,6 @@ def test_unicode_dashes_keep_offsets(release):
     assert [r["text"] for r in rows] == ["miR\u201021", "miR\u2013200a", "b", "miR-17\uff5e92"]
     assert all(doc[r["start"] : r["end"]] == r["text"] for r in rows)
     assert rows[0]["mirbase_ids"] == ["MIMAT0000076", "MIMAT0004494"]
-
-
-def test_dead_and_renamed_names_with_diff(tmp_path, mirbase_dir):
-    for name in ("mature.fa", "aliases.txt", "hairpin.fa", "miFam.dat", "genomes"):
-        (tmp_path / name).symlink_to(mirbase_dir / name)
-    (tmp_path / "miRNA.diff").symlink_to(shared_path("data/mirbase/22.0.diff"))
-    rel = release_for(tmp_path)
-    dead = one(rel, "miR-566 was high")
-    assert dead["status"] == "unresolved" and "deleted" in dead["reason"]
-    never = one(release_for(mirbase_dir), "miR-566 was high")
-    assert never["status"] == "unresolved" and "not a hsa miRNA name" in never["reason"]
 
 
 def test_sentences():

@@ -6,18 +6,16 @@ import gzip
 
 import pytest
 from conftest import shared_path
-from mention_scoring import release_for
+from mention_scoring import release_for, release_with_families
 
 from mirlens.mirbase import read_gff3
 from mirlens.text import Extractor, Normaliser
 from mirlens.text.normalise import MAX_CLUSTER, MAX_LETTERS
 
-FAMILY_INFO = "mirror/www.targetscan.org/vert_80/vert_80_data_download/miR_Family_Info.txt.zip"
-
 
 @pytest.fixture(scope="module")
 def release(mirbase_dir):
-    return release_for(mirbase_dir, shared_path(FAMILY_INFO))
+    return release_with_families(mirbase_dir)
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +98,7 @@ def test_two_names_before_cluster_are_its_ends(release, gff):
     (row,) = extract(release, "the miR-106b/25 cluster")
     assert row["status"] == "resolved"
     assert set(row["mirbase_ids"]) == matures_of(gff, ["hsa-mir-106b", "hsa-mir-93", "hsa-mir-25"])
-    (far,) = extract(release, "the miR-379/410 cluster")  # ends 40 precursors apart
+    (far,) = extract(release, "the miR-379/410 cluster")  # ends 40 precursors apart in 14q32
     assert far["status"] == "ambiguous" and f"more than {MAX_CLUSTER}" in far["reason"]
 
 

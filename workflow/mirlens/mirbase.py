@@ -253,26 +253,7 @@ class SpeciesIndex:
         self.hairpin_name: dict[str, str] = dict(zip(hp["mirbase_id"], hp["name"], strict=True))
         hp_seq = dict(zip(hp["mirbase_id"], hp["sequence"], strict=True))
 
-        # current and historical names -> accessions (aliases.txt is the name history)
-        self.mature_keys: dict[str, set[str]] = {}
-        self.mature_old: dict[str, set[str]] = {}
-        self.hairpin_keys: dict[str, set[str]] = {}
-        self.hairpin_old: dict[str, set[str]] = {}
-        for acc, name in self.mature_name.items():
-            self.mature_keys.setdefault(name_key(name), set()).add(acc)
-        for acc, name in self.hairpin_name.items():
-            self.hairpin_keys.setdefault(name_key(name), set()).add(acc)
-        self.history: dict[str, list[str]] = {}
-        al = release.aliases
-        al = al[al["mirbase_id"].isin(self.mature_name.keys() | self.hairpin_name.keys())]
-        for acc, alias in zip(al["mirbase_id"], al["alias"], strict=True):
-            self.history.setdefault(acc, []).append(alias)
-            key = name_key(alias)
-            if acc in self.mature_name:
-                if acc not in self.mature_keys.get(key, ()):
-                    self.mature_old.setdefault(key, set()).add(acc)
-            elif acc not in self.hairpin_keys.get(key, ()):
-                self.hairpin_old.setdefault(key, set()).add(acc)
+        self._index_names(release)
 
         # hairpin -> matures: genome coordinates (Derives_from) where there are any,
         # else miRBase's naming rule checked by sequence containment
@@ -321,6 +302,28 @@ class SpeciesIndex:
             for name in d["name"]:
                 if SPECIES_PREFIX.match(name) and name.split("-", 1)[0] == species:
                     self.deleted[name_key(name)] = name
+
+    def _index_names(self, release: MirbaseRelease) -> None:
+        """Current and historical names -> accessions (aliases.txt is the name history)."""
+        self.mature_keys: dict[str, set[str]] = {}
+        self.mature_old: dict[str, set[str]] = {}
+        self.hairpin_keys: dict[str, set[str]] = {}
+        self.hairpin_old: dict[str, set[str]] = {}
+        for acc, name in self.mature_name.items():
+            self.mature_keys.setdefault(name_key(name), set()).add(acc)
+        for acc, name in self.hairpin_name.items():
+            self.hairpin_keys.setdefault(name_key(name), set()).add(acc)
+        self.history: dict[str, list[str]] = {}
+        al = release.aliases
+        al = al[al["mirbase_id"].isin(self.mature_name.keys() | self.hairpin_name.keys())]
+        for acc, alias in zip(al["mirbase_id"], al["alias"], strict=True):
+            self.history.setdefault(acc, []).append(alias)
+            key = name_key(alias)
+            if acc in self.mature_name:
+                if acc not in self.mature_keys.get(key, ()):
+                    self.mature_old.setdefault(key, set()).add(acc)
+            elif acc not in self.hairpin_keys.get(key, ()):
+                self.hairpin_old.setdefault(key, set()).add(acc)
 
     def _index_clusters(self, release: MirbaseRelease) -> None:
         """Clusters (hairpin level, from coordinates) and each hairpin's (start, end)."""

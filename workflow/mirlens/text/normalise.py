@@ -8,14 +8,27 @@
   ``dominant`` one (the arm that kept the plain name and was never the star strand, from
   the name history); an old mature name with no precursor behind it (``miR-189``) is that
   mature;
-- no letter (``miR-29``): all lettered precursors; ``resolved`` when they form one miRBase
-  (miFam) or TargetScan seed family, else ``ambiguous`` with the candidates listed;
-- ``X family``: precursors sharing the stem, their miFam families and the TargetScan seed
-  families of their dominant arms; ``X~Y``, ``X-Y`` (no such paralog), ``X/Y cluster``: the
-  genomic cluster (miRBase gff3, hairpins within ``--cluster-distance`` on one strand)
-  holding every member named;
+- an arm asked that miRBase does not name (``miR-451a-5p`` where only ``miR-451a`` is
+  listed): the mature on that arm by its place in the hairpin (gff3 coordinates), else
+  ``unresolved`` saying which arm miRBase lists;
+- no letter (``miR-29``): all lettered precursors; ``resolved`` when they are at most
+  MAX_LETTERS (5) letters forming one miRBase (miFam) or TargetScan seed family, else
+  ``ambiguous`` with the candidates listed (``miR-520``: a-h);
+- ``X family``: the precursors whose names carry X's stem (prefix and number: ``miR-200b
+  family`` is mir-200a/b/c); database families holding other numbers (miFam mir-8 holds
+  mir-141, mir-429) are named in the note, not expanded;
+- a list before ``family`` (``miR-200b/c family``) or of three or more before ``cluster``
+  (``miR-379/410/656 cluster``): the members named, each by the arm policy;
+- a cluster by one name (``miR-302 cluster``) or by its ends (``miR-17~92``, ``miR-17-92``,
+  ``miR-17/92 cluster``): the miRBase genomic cluster holding every member named (gff3:
+  hairpins on one strand, each within ``--cluster-distance`` of the next) when it has at
+  most MAX_CLUSTER (10) precursors; of a larger one, for ends, the precursors between
+  them; more than 10 precursors, or several clusters fitting: ``ambiguous``, listed;
 - species from the prefix (``mmu-``), else the configured default; names found only in
-  other species, deleted names and unknown names are ``unresolved`` with the reason.
+  other species and unknown names are ``unresolved`` with the reason; names deleted from
+  miRBase say they are dead in the release when its folder holds ``miRNA.diff`` (or
+  ``.gz``; the release files themselves keep no trace of deleted entries: aliases.txt
+  lists current accessions only).
 """
 
 from __future__ import annotations
@@ -282,11 +295,11 @@ class Normaliser:
         self, species: str, items: tuple[Item, ...], ranged: bool
     ) -> tuple[list[str], str, str, str]:
         """Precursors of the genomic cluster named by ``items`` (miRBase gff3; a cluster
-        is hairpins on one strand, each within the cluster distance of the next): for a
-        range ("miR-17~92", "miR-23a~27a~24-2") those lying between the named ends, else
-        the whole cluster holding the one member named ("miR-302 cluster"). More than
-        MAX_CLUSTER precursors, or several clusters fitting: ambiguous, listed. Returns
-        ids, expansion, status, reason."""
+        is hairpins on one strand, each within the cluster distance of the next): the
+        whole cluster holding every member named ("miR-302 cluster", "miR-183-96") when it
+        has at most MAX_CLUSTER precursors; of a larger one, for a range ("miR-379~410"),
+        those lying between the named ends. More than MAX_CLUSTER precursors, or several
+        clusters fitting: ambiguous, listed. Returns ids, expansion, status, reason."""
         idx = self.index(species)
         if not idx.cluster_of:
             return [], "", "unresolved", f"no genome coordinates for {species} (genomes/*.gff3)"
@@ -306,7 +319,8 @@ class Normaliser:
         for label in labels:
             hp |= self._cluster_span(idx, label, per_item, ranged)
         ids = idx.matures_of(hp, self.arm_policy)
-        how = "between the named ends" if ranged else "of the cluster"
+        whole = not ranged or all(len(idx.cluster_members[lab]) <= MAX_CLUSTER for lab in labels)
+        how = "of the cluster" if whole else "between the named ends"
         dist = self.release.cluster_distance
         note = (
             f"miRBase gff3 cluster within {dist} bp: {', '.join(sorted(labels))}, precursors"
@@ -335,7 +349,7 @@ class Normaliser:
         idx: SpeciesIndex, label: str, per_item: list[set[str]], ranged: bool
     ) -> set[str]:
         members = idx.cluster_members[label]
-        if not ranged:
+        if not ranged or len(members) <= MAX_CLUSTER:
             return set(members)
         named = [h for hps in per_item for h in hps if idx.cluster_of[h] == label]
         lo = min(idx.locus[h][0] for h in named)
