@@ -40,11 +40,10 @@ from mirlens.text.sentences import add_sentences
 _SPAN = itemgetter("start", "end")
 
 
-def _head_offsets(work: str) -> list[int]:
+def _head_offsets(work: str, lower: str) -> list[int]:
     """Offsets where a head may start: the case-sensitive candidate scan of the lower-cased
     text is several times faster than a case-insensitive HEAD search; lower() may change
     the length of rare characters, and then HEAD itself is searched."""
-    lower = work.lower()
     if len(lower) == len(work):
         return candidates(lower)
     return [c.start() for c in HEAD_AT.finditer(work)]
@@ -121,15 +120,15 @@ def _shifted(row: dict, by: int) -> dict:
     return {**row, **{k: row[k] + by for k in _OFFSETS}}
 
 
-def _stands_alone(work: str, end: int) -> bool:
+def _stands_alone(work: str, end: int, plural_doc: bool) -> bool:
     """Nothing continues the name ending at ``end``, or only another full name after a list
     joiner ("miR-1, miR-22"), unless the list ends in a plural group word ("miR-200 and
-    miR-34 families")."""
+    miR-34 families"; only looked for when the document has one, ``plural_doc``)."""
     t = TAIL.match(work, end)
     return t is None or (
         t["cpfx"] is not None
         and t["join"].strip() not in _JOIN_PREFIXED
-        and not _ends_in_plural_group(work, end)
+        and not (plural_doc and _ends_in_plural_group(work, end))
     )
 
 
@@ -146,14 +145,17 @@ class Extractor:
         work = text if text.isascii() or not _SPECIAL.search(text) else text.translate(TRANSLATE)
         rows: list[dict] = []
         pos = 0
-        for s in _head_offsets(work):
+        lower = work.lower()
+        # a list of full names may end in "families"/"clusters" (read as one group then)
+        plural_doc = "families" in lower or "clusters" in lower
+        for s in _head_offsets(work, lower):
             if s < pos or (s and (work[s - 1].isalnum() or work[s - 1] == "_")):
                 continue  # inside the previous mention, or inside a word ("AmiR-21")
             m = HEAD.match(work, s)
             if m is None:
                 continue
             sp = _species_before(work, s)
-            if _stands_alone(work, m.end()):
+            if _stands_alone(work, m.end(), plural_doc):
                 rows += self._lone(doc_id, text, work, m, sp)
                 pos = m.end()
             else:
@@ -175,10 +177,14 @@ class Extractor:
                 self._lone_rows.clear()  # a pure memo: bounded memory on huge corpora
             rows, _ = self._group("", text, work, m, sp)
             tpl = self._lone_rows[key] = [_shifted(r, -at) for r in rows]
-        return [
-            {**_shifted(r, at), "doc_id": doc_id, "text": text[r["start"] + at : r["end"] + at]}
-            for r in tpl
-        ]
+        out = []
+        for r in tpl:
+            start, end = r["start"] + at, r["end"] + at
+            out.append(
+                {**r, "doc_id": doc_id, "start": start, "end": end, "text": text[start:end],
+                 "group_start": r["group_start"] + at, "group_end": r["group_end"] + at}
+            )  # fmt: skip
+        return out
 
     def _group(
         self, doc_id: str, text: str, work: str, m: re.Match, sp: str
