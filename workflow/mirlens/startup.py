@@ -11,6 +11,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -107,12 +108,22 @@ def repair_changed_downloads(lock: Path, paths: Iterable[str], dry_run: bool) ->
 
 
 def offline_problem(urls: Iterable[str], timeout: float = 5.0) -> str | None:
-    """One line when none of the hosts of ``urls`` resolves (no network), else None."""
+    """One line when none of the hosts of ``urls`` resolves (no network), else None.
+
+    The hosts are looked up at once, in threads, so a hanging resolver costs ``timeout``
+    seconds in all.
+    """
     hosts = sorted({urlsplit(u).hostname for u in urls if urlsplit(u).hostname})
     if not hosts:
         return None
-    for host in hosts:
-        if _resolves(host, timeout):
+    found: list[str] = []
+    threads = [threading.Thread(target=_lookup, args=(h, found), daemon=True) for h in hosts]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + timeout
+    for t in threads:
+        t.join(max(0.0, deadline - time.monotonic()))
+        if found:
             return None
     return (
         f"cannot reach the database hosts ({', '.join(hosts[:3])}"
@@ -120,54 +131,9 @@ def offline_problem(urls: Iterable[str], timeout: float = 5.0) -> str | None:
     )
 
 
-def _resolves(host: str, timeout: float) -> bool:
-    result: list[bool] = []
-
-    def lookup() -> None:
-        try:
-            socket.getaddrinfo(host, 443)
-            result.append(True)
-        except OSError:
-            result.append(False)
-
-    t = threading.Thread(target=lookup, daemon=True)
-    t.start()
-    t.join(timeout)
-    return bool(result and result[0])
-
-
-# ---------------------------------------------------------------- what kind of run
-
-
-_PASSIVE_LONG = {
-    "--dry-run",
-    "--dryrun",
-    "--lint",
-    "--summary",
-    "--detailed-summary",
-    "--list",
-    "--list-rules",
-    "--list-target-rules",
-    "--unlock",
-    "--report",
-    "--dag",
-    "--rulegraph",
-    "--filegraph",
-    "--cleanup-metadata",
-    "--list-changes",
-    "--lc",
-    "--li",
-    "--lp",
-}
-
-
-def is_passive(argv: list[str]) -> bool:
-    """True for a Snakemake call that runs no job (dry run, lint, summary, unlock, ...):
-    then nothing is deleted or checked over the network."""
-    for arg in argv[1:]:
-        if arg.split("=", 1)[0] in _PASSIVE_LONG:
-            return True
-        if arg.startswith("-") and not arg.startswith("--") and arg[1:].isalpha():
-            if "n" in arg[1:] or "S" in arg[1:]:
-                return True
-    return False
+def _lookup(host: str, found: list[str]) -> None:
+    try:
+        socket.getaddrinfo(host, 443)
+        found.append(host)
+    except OSError:
+        pass
