@@ -32,7 +32,9 @@ def mark_run(workdir: str | Path = ".") -> None:
     """Record this Snakemake process (called once it holds Snakemake's directory lock)."""
     path = Path(workdir) / RUN_MARKER
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname()}))
+    pid = os.getpid()
+    owner = {"pid": pid, "host": socket.gethostname(), "start": _start_time(pid)}
+    path.write_text(json.dumps(owner))
 
 
 def unmark_run(workdir: str | Path = ".") -> None:
@@ -53,10 +55,10 @@ def remove_stale_locks(workdir: str | Path = ".") -> bool:
         return False
     try:
         owner = json.loads(marker.read_text())
-        pid, host = int(owner["pid"]), owner["host"]
+        pid, host, start = int(owner["pid"]), owner["host"], owner.get("start")
     except (ValueError, KeyError, TypeError):
         return False
-    if host != socket.gethostname() or _alive(pid):
+    if host != socket.gethostname() or _alive(pid, start):
         return False
     for lock in locks:
         lock.unlink(missing_ok=True)
@@ -65,18 +67,26 @@ def remove_stale_locks(workdir: str | Path = ".") -> bool:
     return True
 
 
-def _alive(pid: int) -> bool:
+def _alive(pid: int, start: str | None) -> bool:
+    """Is the process that wrote the marker still running? (A reused pid has another
+    start time; when that cannot be read, assume it is alive.)"""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    try:  # a reused pid that is not Snakemake does not count
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    now = _start_time(pid)
+    return now is None or start is None or now == start
+
+
+def _start_time(pid: int) -> str | None:
+    """Start time of ``pid`` in clock ticks since boot (field 22 of /proc/PID/stat)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
-        return True
-    return b"snakemake" in cmdline
+        return None
+    return stat.rsplit(")", 1)[-1].split()[19]
 
 
 def clean_leftovers(folders: Iterable[str] = ("results", "resources")) -> list[Path]:
@@ -137,3 +147,40 @@ def _lookup(host: str, found: list[str]) -> None:
         found.append(host)
     except OSError:
         pass
+
+
+# ---------------------------------------------------------------- what kind of run
+
+
+_PASSIVE_LONG = {
+    "--dry-run",
+    "--dryrun",
+    "--lint",
+    "--summary",
+    "--detailed-summary",
+    "--list",
+    "--list-rules",
+    "--list-target-rules",
+    "--unlock",
+    "--report",
+    "--dag",
+    "--rulegraph",
+    "--filegraph",
+    "--cleanup-metadata",
+    "--list-changes",
+    "--lc",
+    "--li",
+    "--lp",
+}
+
+
+def is_passive(argv: list[str]) -> bool:
+    """True for a Snakemake call that runs no job (dry run, lint, summary, unlock, ...):
+    then nothing is deleted or checked over the network."""
+    for arg in argv[1:]:
+        if arg.split("=", 1)[0] in _PASSIVE_LONG:
+            return True
+        if arg.startswith("-") and not arg.startswith("--") and arg[1:].isalpha():
+            if "n" in arg[1:] or "S" in arg[1:]:
+                return True
+    return False
