@@ -17,11 +17,12 @@ import yaml
 
 from mirlens.download import url_relpath
 from mirlens.errors import MirlensError
+from mirlens.themes import VOCABULARY
 
 DB_DIR = "resources/db"
 
 
-RESERVED_THEME_KEYS = ("vocabulary",)  # words, not gene sets (contracts.md)
+RESERVED_THEME_KEYS = (VOCABULARY,)  # words, not gene sets (contracts.md)
 
 
 def load_yaml(path: str | Path) -> dict[str, Any]:

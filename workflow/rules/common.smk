@@ -19,6 +19,7 @@ from mirlens.download import MIRROR_ENV, PINS_ENV  # noqa: E402
 from mirlens.errors import MirlensError  # noqa: E402
 from mirlens.literature.readers import list_files  # noqa: E402
 from mirlens.lockfile import pin_conflicts  # noqa: E402
+from mirlens.literature.shards import listing_digest, shard_digests, shard_labels  # noqa: E402
 
 # Everything below stops the run before any job, with the config key's name.
 try:
@@ -87,7 +88,7 @@ shell.prefix(f"set -euo pipefail; export PYTHONPATH={_PKG}${{{{PYTHONPATH:+:$PYT
 DOWNLOAD_BY_PATH = {d.path.removeprefix("resources/db/"): d for d in DOWNLOADS.values()}
 mirbase_dir(config)  # checks that every miRBase file comes from one release folder
 LIT = config["literature"]
-SHARDS = [f"{i:03d}" for i in range(LIT["n_shards"])]
+SHARDS = shard_labels(LIT["n_shards"])
 SOURCES = config["targets"]["use"]
 LIBRARIES = sorted(config["enrichment"]["libraries"])
 
@@ -110,15 +111,11 @@ def mirbase_folder(wildcards, input):
     return os.path.dirname(input.mirbase[0])
 
 
-def document_files():
-    """Every file `collect` will read (the readers' own walk): a new one makes it rerun."""
-    files = []
-    for entry in LIT["paths"]:
-        if os.path.isdir(entry):
-            files.extend(list_files(entry))
-        elif os.path.lexists(entry):
-            files.append(entry)
-    return files
+def literature_listing(wildcards):
+    """Digest of the literature folders' listing (names, sizes, mtimes): a changed, new or
+    removed document makes `collect` read again. No document is a Snakemake input, so a
+    symlink loop, a FIFO or an odd file name never stops the DAG; `collect` lists them."""
+    return listing_digest(LIT["paths"], list_files)
 
 
 def query_outputs():
@@ -133,18 +130,13 @@ def query_outputs():
 def shard_digest(wildcards):
     """Content digest of one shard: the only thing that makes its extraction rerun."""
     table = checkpoints.collect.get().output.table
-    with open(table, encoding="utf-8") as fh:
-        next(fh)
-        for line in fh:
-            shard, _n, digest = line.rstrip("\n").split("\t")[:3]
-            if shard == wildcards.shard:
-                return digest
-    return "absent"
+    return shard_digests(table).get(wildcards.shard, "absent")
 
 
 def shard_input(wildcards):
     # ancient(): a rewritten but unchanged shard must not rerun its extraction; the digest
-    # param (above) decides instead.
+    # param (above) decides instead. The shard files are not outputs of the checkpoint:
+    # listing thousands of them there made every extract job expand them all (quadratic).
     checkpoints.collect.get()
     return ancient(f"results/literature/shards/{wildcards.shard}.jsonl")
 
