@@ -16,7 +16,7 @@ import pandas as pd
 
 from mirlens.errors import MirlensError
 from mirlens.io import write_tsv
-from mirlens.mentions import FIELDS
+from mirlens.text.extract import FIELDS
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 CACHE_VERSION = "1"
 PKG = Path(__file__).resolve().parent
 # Code that decides a document's mention records (a change invalidates the cache).
-CODE = ["mentions.py", "mirbase.py", "shard_extract.py", "text"]
+CODE = ["mirbase.py", "shard_extract.py", "text"]
 # Arguments that name outputs or the cache itself, not what is extracted.
 NOT_KEYED = {"shard", "out", "mirnas_out", "unresolved_out", "cache_dir", "digest"}
 
@@ -104,7 +104,12 @@ def store_cache(path: Path, docs: list[tuple[str, str, str]], records: dict) -> 
 
 def extract_new(docs: list[tuple[str, str, str]], args: argparse.Namespace) -> Iterator[dict]:
     """Mention records of the given documents (loads the miRBase release)."""
-    from mirlens.mentions import Normaliser, extract_documents, load_release, resolve_family_info
+    from mirlens.text.extract import (
+        Normaliser,
+        extract_documents,
+        load_release,
+        resolve_family_info,
+    )
 
     release = load_release(
         args.mirbase, resolve_family_info(args.family_info), args.cluster_distance
