@@ -17,12 +17,11 @@ pytestmark = pytest.mark.e2e
 TARGETS = ["results/mirnas.tsv", "results/mentions.tsv", "results/unresolved.tsv"]
 
 
-def fresh_workspace(root: Path, shared_resources: Path) -> Path:
-    """A workspace sharing the downloads and parsed stores, with its own (empty) caches."""
-    root.mkdir()
+def fresh_workspace(root: Path, downloads: Path | None = None) -> Path:
+    """A workspace with its own caches; the downloads of another one, if given."""
     res = root / "resources"
-    res.mkdir()
-    for entry in shared_resources.iterdir():
+    res.mkdir(parents=True)
+    for entry in downloads.iterdir() if downloads else []:
         if entry.name != "cache":
             (res / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
     (root / "docs").mkdir()
@@ -48,12 +47,11 @@ def extracted(work: Path) -> tuple[int, int]:
     return new, cached
 
 
-def test_incremental_run_equals_scratch_run(tmp_path, mirror_url, panc_run, panc_records):
-    shared_resources = (panc_run / "resources").resolve()  # downloads and stores are there
+def test_incremental_run_equals_scratch_run(tmp_path, mirror_url, panc_records):
     first, added = panc_records[:40], panc_records[40:60]
     richer = dict(first[0], text=first[0]["text"] + " A longer copy of the same paper.")
 
-    grow = fresh_workspace(tmp_path / "grow", shared_resources)
+    grow = fresh_workspace(tmp_path / "grow")
     write_config(grow, mirror_url, ["docs"])
     (grow / "docs/a.jsonl").write_text(jsonl(first))
     snakemake(grow, *TARGETS)
@@ -80,7 +78,7 @@ def test_incremental_run_equals_scratch_run(tmp_path, mirror_url, panc_run, panc
     assert dup["docs/b.jsonl"] == "ok"
     assert dup["docs/a.jsonl"].startswith("skipped: duplicate doc_id, shorter text")
 
-    scratch = fresh_workspace(tmp_path / "scratch", shared_resources)
+    scratch = fresh_workspace(tmp_path / "scratch", grow / "resources")
     write_config(scratch, mirror_url, ["docs"])
     for name in ("a.jsonl", "b.jsonl"):
         (scratch / "docs" / name).write_bytes((grow / "docs" / name).read_bytes())
