@@ -104,7 +104,7 @@ def test_every_kill_point_was_hit(runs):
 def test_resumed_tables_are_byte_identical_to_an_uninterrupted_run(runs):
     reference, killed, _ = runs
     expected, got = digests(reference / "results"), digests(killed / "results")
-    assert len(expected) > 20 and "enrichment/hallmark.tsv" in expected
+    assert len(expected) >= 20 and "enrichment/hallmark.tsv" in expected
     assert got == expected
     assert _sha(killed / "resources/sources.lock.json", drop_dates=True) == _sha(
         reference / "resources/sources.lock.json", drop_dates=True

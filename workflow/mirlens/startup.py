@@ -102,19 +102,19 @@ def clean_leftovers(folders: Iterable[str] = ("results", "resources")) -> list[P
 # ---------------------------------------------------------------- downloads
 
 
-def repair_changed_downloads(lock: Path, paths: Iterable[str], dry_run: bool) -> list[str]:
+def repair_changed_downloads(lock: Path, paths: Iterable[str], dry_run: bool) -> dict[str, str]:
     """Downloaded files edited since: removed (so `fetch` downloads them again), or, in a
-    dry run, only reported. Returns one message per file."""
-    messages = []
+    dry run, only reported. Returns path -> message."""
+    out = {}
     for c in check_downloads(lock, paths):
         what = "would download it again" if dry_run else "downloading it again"
-        messages.append(
+        out[c.path] = (
             f"{c.path} changed after its download (sha256 {c.sha256[:12]}..., the lock "
             f"file says {c.locked[:12]}...): {what}"
         )
         if not dry_run:
             os.unlink(c.path)
-    return messages
+    return out
 
 
 def offline_problem(urls: Iterable[str], timeout: float = 5.0) -> str | None:

@@ -37,17 +37,16 @@ try:
         raise MirlensError("\n  ".join(problems))
     if workflow.is_main_process:
         startup.remove_stale_locks()
-        for message in startup.repair_changed_downloads(
+        changed = startup.repair_changed_downloads(
             LOCK_FILE, [d.path for d in DOWNLOADS.values()], dry_run=PASSIVE
-        ):
-            logger.warning(message)
-        check_theme_sets(
-            config,
-            {
-                lib: DOWNLOADS[f"library.{lib}"].path if "url" in spec else spec["path"]
-                for lib, spec in config["enrichment"]["libraries"].items()
-            },
         )
+        for message in changed.values():
+            logger.warning(message)
+        library_files = {
+            lib: DOWNLOADS[f"library.{lib}"].path if "url" in spec else spec["path"]
+            for lib, spec in config["enrichment"]["libraries"].items()
+        }
+        check_theme_sets(config, {k: p for k, p in library_files.items() if p not in changed})
         missing = [d.url for d in DOWNLOADS.values() if not os.path.exists(d.path)]
         if missing and not config["mirror"] and not PASSIVE:
             offline = startup.offline_problem(missing)
