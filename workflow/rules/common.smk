@@ -38,15 +38,14 @@ try:
     if workflow.is_main_process:
         startup.remove_stale_locks()
         changed = startup.repair_changed_downloads(
-            LOCK_FILE, [d.path for d in DOWNLOADS.values()], dry_run=PASSIVE
+            LOCK_FILE, [d.path for d in DOWNLOADS.values()], PASSIVE, config["mirror"]
         )
-        for message in changed.values():
-            logger.warning(message)
         library_files = {
             lib: DOWNLOADS[f"library.{lib}"].path if "url" in spec else spec["path"]
             for lib, spec in config["enrichment"]["libraries"].items()
         }
-        check_theme_sets(config, {k: p for k, p in library_files.items() if p not in changed})
+        verified = {k: p for k, p in library_files.items() if not (PASSIVE and p in changed)}
+        check_theme_sets(config, verified)
         missing = [d.url for d in DOWNLOADS.values() if not os.path.exists(d.path)]
         if missing and not config["mirror"] and not PASSIVE:
             offline = startup.offline_problem(missing)
