@@ -38,17 +38,15 @@ try:
         raise MirlensError("\n  ".join(problems))
     if workflow.is_main_process:
         startup.remove_stale_locks()
-        for message in startup.repair_changed_downloads(
-            LOCK_FILE, [d.path for d in DOWNLOADS.values()], dry_run=PASSIVE
-        ):
-            logger.warning(message)
-        check_theme_sets(
-            config,
-            {
-                lib: DOWNLOADS[f"library.{lib}"].path if "url" in spec else spec["path"]
-                for lib, spec in config["enrichment"]["libraries"].items()
-            },
+        changed = startup.repair_changed_downloads(
+            LOCK_FILE, [d.path for d in DOWNLOADS.values()], PASSIVE, config["mirror"]
         )
+        library_files = {
+            lib: DOWNLOADS[f"library.{lib}"].path if "url" in spec else spec["path"]
+            for lib, spec in config["enrichment"]["libraries"].items()
+        }
+        verified = {k: p for k, p in library_files.items() if not (PASSIVE and p in changed)}
+        check_theme_sets(config, verified)
         missing = [d.url for d in DOWNLOADS.values() if not os.path.exists(d.path)]
         if missing and not config["mirror"] and not PASSIVE:
             offline = startup.offline_problem(missing)
