@@ -22,6 +22,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "pubmed": ("mirlens.literature.pubmed", "run a PubMed query (date window pinned), cached"),
     "europepmc": ("mirlens.literature.europepmc", "run a Europe PMC query (date window), cached"),
     "extract": ("mirlens.mentions", "find miRNA mentions and normalise them to miRBase"),
+    "claims": ("mirlens.text.claims", "find miRNA -> gene claims in sentences (JSONL)"),
+    "claims-table": ("mirlens.text.claims_table", "merge per-shard claims into claims.tsv"),
     "mirnas": ("mirlens.mirnas", "merge mentions into the miRNA table, sequences, unresolved"),
     "targets-parse": ("mirlens.targets.store", "parse one target database release into Parquet"),
     "targets-select": ("mirlens.targets.select", "select the targets of the run's miRNAs"),
