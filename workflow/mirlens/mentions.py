@@ -55,7 +55,7 @@ import gc
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -75,7 +75,7 @@ DEFAULT_FAMILY_INFO = (
 FIELDS = [
     "doc_id", "start", "end", "text", "sentence", "mirbase_ids", "mirbase_names", "status",
     "kind", "normalised", "species", "arm_policy", "expansion", "reason",
-    "sentence_start", "group_start", "group_end",
+    "sentence_start", "group_start", "group_end", "direction", "role", "sample", "themes",
 ]  # fmt: skip
 
 # ---------------------------------------------------------------------------------------
@@ -997,14 +997,21 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def extract_documents(docs: Iterable[tuple[str, str]], normaliser: Normaliser) -> Iterator[dict]:
-    """Mention records of all documents, sorted by (doc_id, start, end)."""
+def extract_documents(
+    docs: Iterable[tuple[str, str]],
+    normaliser: Normaliser,
+    themes: Callable[[str], list[str]] | None = None,
+) -> Iterator[dict]:
+    """Mention records of all documents with their context (``mirlens.text.context``),
+    sorted by (doc_id, start, end); ``themes`` names the themes a sentence hits."""
+    from mirlens.text.context import annotate
+
     ex = Extractor(normaliser)
     rows: list[dict] = []
     with _gc_paused():
         for doc_id, text in docs:
             try:
-                rows.extend(ex.extract(doc_id, text))
+                rows.extend(annotate(ex.extract(doc_id, text), themes))
             except Exception as exc:  # one bad document never stops the rest
                 log.error("extraction failed for %s: %s", doc_id, exc)
             if gc.get_count()[0] > _YOUNG_LIMIT:

@@ -84,6 +84,16 @@ LIST_JOIN = re.compile(
     re.I,
 )
 APPOSITION = re.compile(r"^\s*[(\[]\s*$")
+_LIST_ITEM = r"(?:[\s,()/\u00a7*-]|\band\b|\bor\b)"
+LIST_BEFORE = re.compile(f"{_LIST_ITEM}*$", re.I)
+LIST_AFTER = re.compile(f"{_LIST_ITEM}*", re.I)
+MODIFIER = re.compile(
+    r"\s*(?:\([^()]{1,20}\)\s*)?(?:[-\u2010\u2013]\s?(?:producing|associated|stressed|positive|"
+    r"negative|driven|expressing|treated|deficient|null|knockout|transgenic|secreting|related|"
+    r"dependent)\b|\+|\s+(?:signal{1,2}ing|pathways?|cascade|complex|mutations?|mutants?|"
+    r"variants?|polymorphisms?|copy[\s-]number|locus|adenomas?|carriers?)\b)",
+    re.I,
+)
 BY_OF = re.compile(r"\b(?:by|of|via|through|for)\b", re.I)
 # "PTEN, a miR-21 target", "miR-21-mediated", "a miR-107 binding site": trigger after the pair
 AFTER = re.compile(
@@ -114,22 +124,27 @@ def classify(sentence: str, a: tuple[int, int], b: tuple[int, int]) -> dict:
     """Decision fields of one pair; a and b are (start, end) in the sentence, a before b.
 
     ``sentence`` has the other entities masked (:func:`mask`), so that words inside names
-    ("cyclin-dependent kinase inhibitor 2A") are no triggers.
+    ("cyclin-dependent kinase inhibitor 2A") are no triggers. Words before the first and
+    after the second entity are read from the ends of the lists they stand in.
     """
     between = sentence[a[1] : b[0]]
     n_words = len(_WORD.findall(between))
+    lo = len(LIST_BEFORE.search(sentence, 0, a[0])[0]) if a[0] else 0
+    lo = a[0] - lo
+    hi = b[1] + len(LIST_AFTER.match(sentence, b[1])[0])
+    before = sentence[max(0, lo - 60) : lo] + " "
     triggered = (
         TRIGGER.search(between) is not None
         or (n_words <= 2 and BY_OF.search(between) is not None
-            and NOMINAL_BEFORE.search(sentence, max(0, a[0] - 40), a[0]) is not None)
-        or (n_words <= 3 and AFTER.match(sentence, b[1]) is not None)
+            and NOMINAL_BEFORE.search(before) is not None)
+        or (n_words <= 3 and AFTER.match(sentence, hi) is not None)
         or (COORDINATED.match(between) is not None
-            and (PAIR_NOUN_BEFORE.search(sentence, max(0, a[0] - 60), a[0]) is not None
-                 or PAIR_VERB_AFTER.match(sentence, b[1]) is not None))
+            and (PAIR_NOUN_BEFORE.search(before) is not None
+                 or PAIR_VERB_AFTER.match(sentence, hi) is not None))
     )  # fmt: skip
     asserted = triggered and n_words <= MAX_WORDS and CLAUSE_BREAK.search(between) is None
-    span = sentence[a[0] : min(len(sentence), b[1] + 40)] if asserted else ""
-    relation = next((name for name, rx in RELATIONS if rx.search(span)), "")
+    span = sentence[max(0, lo - 40) : hi + 40] if asserted else ""
+    relation = next((name for name, rx in RELATIONS if rx.search(span)), "regulates")
     return {
         "asserted": asserted,
         "relation": relation if asserted else "co-mention",
@@ -173,6 +188,8 @@ def _blocked(sentence: str, pair: tuple, others: list[tuple]) -> bool:
             continue
         if okey in (akey, bkey):
             return True
+        if oside == "g":
+            continue  # genes between: the miRNA acts on each gene its clause names
         if oside == aside:
             if not LIST_JOIN.match(sentence[a1:o0]):
                 return True
@@ -196,11 +213,19 @@ def sentence_claims(
             gg = (g.start - offset, g.end - offset, g.symbol, "g")
             first, second = (mm, gg) if mm[0] < gg[0] else (gg, mm)
             fields = classify(masked, first[:2], second[:2])
-            if fields["asserted"] and _blocked(masked, (first, second), ents):
+            if fields["asserted"] and (
+                _blocked(masked, (first, second), ents) or _modifier(sentence, g, offset)
+            ):
                 fields = {**fields, "asserted": False, "relation": "co-mention",
                           "direction": "unknown", "negated": False, "hedged": False}  # fmt: skip
             out.append(_record(doc_id, m, g, sentence, fields))
     return out
+
+
+def _modifier(sentence: str, g: GeneHit, offset: int) -> bool:
+    """The gene names a context, not a target: "IL-6-stressed cells", "SHH-driven tumours",
+    "the Notch signalling pathway", "KRAS mutations"."""
+    return MODIFIER.match(sentence, g.end - offset) is not None
 
 
 def _key(m: dict) -> str:

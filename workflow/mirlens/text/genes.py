@@ -33,6 +33,7 @@ from mirlens.errors import MirlensError
 
 PathLike = str | os.PathLike
 
+NAME_COLUMNS = ("Full_name_from_nomenclature_authority", "description", "Other_designations")
 GENE_TYPES = frozenset({"protein-coding", "ncRNA"})
 _MIRNA_GENE = re.compile(r"^MIR(?:\d|LET|[A-Z0-9]*HG$)|^LINC-?MIR")
 
@@ -239,8 +240,7 @@ def _gene_rows(path: Path, taxid: str) -> Iterable[tuple[str, str, str, str]]:
             col = {c: head.index(c) for c in ("#tax_id", "GeneID", "Symbol", "Synonyms")}
         except ValueError:
             raise MirlensError(f"{path}: not an NCBI gene_info file") from None
-        extra = [head.index(c) for c in ("Full_name_from_nomenclature_authority", "description")
-                 if c in head]  # fmt: skip
+        extra = [head.index(c) for c in NAME_COLUMNS if c in head]
         kind = head.index("type_of_gene") if "type_of_gene" in head else None
         for row in reader:
             if row[col["#tax_id"]] != taxid or (kind is not None and row[kind] not in GENE_TYPES):
