@@ -120,8 +120,8 @@ def score(
 
 
 def run_claims(texts: dict[str, str], mirbase_dir: Path, gene_info: Path) -> list[dict]:
-    from mirlens.mentions import Extractor, Normaliser
     from mirlens.mirbase import MirbaseRelease
+    from mirlens.text import Extractor, Normaliser
     from mirlens.text.claims import document_claims
     from mirlens.text.genes import GeneLexicon
 

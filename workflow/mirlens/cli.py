@@ -21,7 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "collect": ("mirlens.literature.collect", "read documents and group them into shards"),
     "pubmed": ("mirlens.literature.pubmed", "run a PubMed query (date window pinned), cached"),
     "europepmc": ("mirlens.literature.europepmc", "run a Europe PMC query (date window), cached"),
-    "extract": ("mirlens.mentions", "find miRNA mentions and normalise them to miRBase"),
+    "extract": ("mirlens.text.extract", "find miRNA mentions and normalise them to miRBase"),
     "claims": ("mirlens.text.claims", "find miRNA -> gene claims in sentences (JSONL)"),
     "claims-table": ("mirlens.text.claims_table", "merge per-shard claims into claims.tsv"),
     "mirnas": ("mirlens.mirnas", "merge mentions into the miRNA table, sequences, unresolved"),

@@ -286,7 +286,7 @@ def claims_of_documents(
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from mirlens.mentions import add_arguments as extract_arguments
+    from mirlens.text.extract import add_arguments as extract_arguments
 
     extract_arguments(parser)  # same inputs and miRNA options as `mirlens extract`
     parser.add_argument("--gene-info", default=DEFAULT_GENE_INFO,
@@ -297,21 +297,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from mirlens.io import atomic_open
-    from mirlens.mentions import (
-        Extractor,
-        Normaliser,
-        iter_input_documents,
-        load_release,
-        resolve_family_info,
-    )
     from mirlens.targets.genes import species_taxid
+    from mirlens.text import Extractor, Normaliser, iter_input_documents, load_release
+    from mirlens.text.extract import resolve_family_info
 
     release = load_release(
         args.mirbase, resolve_family_info(args.family_info), args.cluster_distance
     )
     extractor = Extractor(Normaliser(release, args.species, args.arm_policy))
     lexicon = GeneLexicon.from_gene_info(args.gene_info, args.taxid or species_taxid(args.species))
-    docs = sorted(iter_input_documents(args.inputs))
+    docs = iter_input_documents(args.inputs)
     n = 0
     with atomic_open(args.out) as fh:
         for rec in claims_of_documents(docs, extractor, lexicon):
