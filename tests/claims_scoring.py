@@ -119,18 +119,23 @@ def score(
     return PairScore(tp, fp, fn)
 
 
-def run_claims(texts: dict[str, str], mirbase_dir: Path, gene_info: Path) -> list[dict]:
+def run_claims(texts: dict[str, str], extractor, lexicon) -> list[dict]:
+    """Claims of every text, from raw text (miRNA extractor and gene lexicon given)."""
+    from mirlens.text.claims import document_claims
+
+    out: list[dict] = []
+    for doc_id, text in texts.items():
+        out.extend(document_claims(doc_id, text, extractor.extract(doc_id, text), lexicon))
+    return out
+
+
+def tools(mirbase_dir: Path, gene_info: Path):
     from mirlens.mirbase import MirbaseRelease
     from mirlens.text import Extractor, Normaliser
-    from mirlens.text.claims import document_claims
     from mirlens.text.genes import GeneLexicon
 
     ex = Extractor(Normaliser(MirbaseRelease(mirbase_dir, None, 10_000), "hsa", "both"))
-    lex = GeneLexicon.from_gene_info(gene_info)
-    out: list[dict] = []
-    for doc_id, text in texts.items():
-        out.extend(document_claims(doc_id, text, ex.extract(doc_id, text), lex))
-    return out
+    return ex, GeneLexicon.from_gene_info(gene_info)
 
 
 def main(argv: list[str]) -> None:
@@ -140,7 +145,7 @@ def main(argv: list[str]) -> None:
     for name, loader, complete in (("scai", load_scai, True), ("bioc", load_bioc, False)):
         fname = "scai_mirna.train.jsonl" if name == "scai" else "mirna_mrna_bioc.train.jsonl"
         texts, gold = loader(corpora / fname)
-        claims = run_claims(texts, Path(argv[1]), Path(argv[2]))
+        claims = run_claims(texts, *tools(Path(argv[1]), Path(argv[2])))
         result[name] = score(gold, predicted_pairs(claims), complete).as_dict()
     print(json.dumps(result))
 
