@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,8 +140,8 @@ def tools(mirbase_dir: Path, gene_info: Path):
 
 
 def main(argv: list[str]) -> None:
-    here = Path(__file__).resolve().parents[1]
-    corpora = Path(argv[3]) if len(argv) > 3 else here.parent / "shared/data/corpora"
+    shared = Path(os.environ.get("MIRLENS_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+    corpora = Path(argv[3]) if len(argv) > 3 else shared / "data/corpora"
     result = {}
     for name, loader, complete in (("scai", load_scai, True), ("bioc", load_bioc, False)):
         fname = "scai_mirna.train.jsonl" if name == "scai" else "mirna_mrna_bioc.train.jsonl"

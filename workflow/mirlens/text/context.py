@@ -68,7 +68,8 @@ _STATE_NEXT = frozenset(
 )
 _CLAUSE = frozenset({";", "whereas", "while", "but"})
 _INHIBITOR = re.compile(
-    r"inhibitors?|antagomi\w*|anti-?mi(?:r|rna)\w*|sponges?|knock-?down|knock-?out|antisense|lna"
+    r"inhibitors?|antagomi\w*|anti-?mi(?:r|rna)\w*|spong(?:es?|ing|ed)|knock-?down|knock-?out|"
+    r"antisense|lna"
 )
 _MIMIC = re.compile(
     r"mimics?|agomirs?|transfect\w*|forced|ectopic|enforced|pre-?mir\w*|lentivir\w*"
