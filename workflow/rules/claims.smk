@@ -12,6 +12,8 @@ rule claims:
         species=config["species"],
         arm_policy=config["mirnas"]["arm_policy"],
         cluster_distance=config["mirnas"]["cluster_distance"],
+    wildcard_constraints:
+        shard=r"\d+",
     log:
         "logs/claims/{shard}.log",
     resources:
