@@ -94,6 +94,7 @@ MODIFIER = re.compile(
     r"variants?|polymorphisms?|copy[\s-]number|locus|adenomas?|carriers?)\b)",
     re.I,
 )
+AND_WITH = re.compile(r"\b(?:and|with|to)\b", re.I)
 BY_OF = re.compile(r"\b(?:by|of|via|through|for)\b", re.I)
 # "PTEN, a miR-21 target", "miR-21-mediated", "a miR-107 binding site": trigger after the pair
 AFTER = re.compile(
@@ -138,9 +139,9 @@ def classify(sentence: str, a: tuple[int, int], b: tuple[int, int]) -> dict:
         or (n_words <= 2 and BY_OF.search(between) is not None
             and NOMINAL_BEFORE.search(before) is not None)
         or (n_words <= 3 and AFTER.match(sentence, hi) is not None)
+        or (PAIR_NOUN_BEFORE.search(before) is not None and AND_WITH.search(between) is not None)
         or (COORDINATED.match(between) is not None
-            and (PAIR_NOUN_BEFORE.search(before) is not None
-                 or PAIR_VERB_AFTER.match(sentence, hi) is not None))
+            and PAIR_VERB_AFTER.match(sentence, hi) is not None)
     )  # fmt: skip
     asserted = triggered and n_words <= MAX_WORDS and CLAUSE_BREAK.search(between) is None
     span = sentence[max(0, lo - 40) : hi + 40] if asserted else ""
