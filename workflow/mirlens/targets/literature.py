@@ -11,6 +11,7 @@ documents, so consensus and reports can rank by it.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 import pandas as pd
 
@@ -71,3 +72,22 @@ def select(claims_path: PathLike, mirnas: list[str], min_documents: int = 1) -> 
     )
     cols = KEY_COLUMNS + ["source", "score", "evidence"] + EXTRA
     return pairs[cols].sort_values(["mirna", "gene_symbol", "entrez_id"], kind="mergesort")
+
+
+def claimed_theme_genes(pairs: pd.DataFrame, genes: Mapping[str, set[str]]) -> pd.DataFrame:
+    """Per (mirbase_id, theme): the claimed genes in the theme's sets, most documents first
+    (then by symbol), ';'-joined. ``pairs`` is :func:`claimed_pairs` output; ``genes`` maps a
+    theme to its gene symbols. Columns: mirbase_id, theme, claimed_theme_genes."""
+    cols = ["mirbase_id", "theme", "claimed_theme_genes"]
+    rows = [
+        pairs[pairs["gene_symbol"].isin(symbols)].assign(theme=theme)
+        for theme, symbols in sorted(genes.items())
+    ]
+    hits = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    if hits.empty:
+        return pd.DataFrame(columns=cols)
+    hits = hits.assign(n=-pd.to_numeric(hits["n_documents"]))
+    hits = hits.sort_values(["mirbase_id", "theme", "n", "gene_symbol"], kind="mergesort")
+    hits = hits.drop_duplicates(["mirbase_id", "theme", "gene_symbol"])
+    out = hits.groupby(["mirbase_id", "theme"], sort=True)["gene_symbol"].agg(";".join)
+    return out.rename("claimed_theme_genes").reset_index()[cols]
