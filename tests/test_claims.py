@@ -157,6 +157,21 @@ def test_claims_cli_and_table(tmp_path, mirbase_dir, gene_info):
     assert {(r["doc_id"], r["gene_symbol"], r["asserted"]) for r in recs} == {
         ("a", "ZEB1", True), ("a", "VIM", True), ("b", "PTEN", True), ("b", "KRAS", False)
     }  # fmt: skip
+    # the workflow's way: the shard's mention records (Parquet) instead of a new extraction
+    from mirlens.mirnas import mentions_table, write_parquet
+    from mirlens.text import Normaliser, extract_documents, iter_input_documents
+    from mirlens.text.extract import load_release
+
+    norm = Normaliser(load_release(mirbase_dir, None, 10_000), "hsa", "both")
+    parquet = tmp_path / "m.parquet"
+    write_parquet(
+        mentions_table(list(extract_documents(iter_input_documents([str(src)]), norm))), parquet
+    )
+    again = tmp_path / "c2.jsonl"
+    argv = ["claims", str(src), "--mentions", str(parquet), "--out", str(again),
+            "--gene-info", str(gene_info)]  # fmt: skip
+    assert main(argv) == 0
+    assert again.read_bytes() == out.read_bytes()
     table = tmp_path / "claims.tsv"
     assert main(["claims-table", "--inputs", str(out), "--out", str(table)]) == 0
     lines = table.read_text(encoding="utf-8").splitlines()

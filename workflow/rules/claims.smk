@@ -1,17 +1,13 @@
 rule claims:
     input:
         shard=shard_input,
-        mirbase=mirbase_files(),
-        family_info=db("targetscan.family_info"),
+        mentions="results/mentions/{shard}.parquet",
         gene_info=db("ncbi.gene_info"),
     output:
         "results/claims/{shard}.jsonl",
     params:
         digest=shard_digest,
-        mirbase=mirbase_folder,
         species=config["species"],
-        arm_policy=config["mirnas"]["arm_policy"],
-        cluster_distance=config["mirnas"]["cluster_distance"],
     wildcard_constraints:
         shard=r"\d+",
     log:
@@ -21,9 +17,8 @@ rule claims:
     conda:
         "../envs/mirlens.yaml"
     shell:
-        "python -m mirlens claims {input.shard:q} --out {output:q} --mirbase {params.mirbase:q}"
-        " --species {params.species} --arm-policy {params.arm_policy}"
-        " --family-info {input.family_info:q} --cluster-distance {params.cluster_distance}"
+        "python -m mirlens claims {input.shard:q} --mentions {input.mentions:q}"
+        " --out {output:q} --species {params.species}"
         " --gene-info {input.gene_info:q} > {log:q} 2>&1"
 
 

@@ -276,14 +276,36 @@ def document_claims(
 
 
 def claims_of_documents(
-    docs: Iterable[tuple[str, str]], extractor, lexicon: GeneLexicon
+    docs: Iterable[tuple[str, str]], extract, lexicon: GeneLexicon
 ) -> Iterator[dict]:
-    """Claims of every document, in document order; a failing document is logged, skipped."""
+    """Claims of every document, in document order (``extract(doc_id, text)`` gives its
+    mention records); a failing document is logged and skipped."""
     for doc_id, text in docs:
         try:
-            yield from document_claims(doc_id, text, extractor.extract(doc_id, text), lexicon)
+            yield from document_claims(doc_id, text, extract(doc_id, text), lexicon)
         except Exception as exc:  # one bad document never stops the rest
             log.error("claims failed for %s: %s", doc_id, exc)
+
+
+MENTION_INTS = ("start", "end", "sentence_start", "group_start", "group_end")
+
+
+def mentions_by_document(path: str) -> dict[str, list[dict]]:
+    """Mention records of a shard's Parquet (``extract-shard``; text cells, lists joined)
+    grouped by document, with offsets and lists restored."""
+    import pandas as pd
+
+    from mirlens.io import split_list
+
+    df = pd.read_parquet(path)
+    out: dict[str, list[dict]] = {}
+    for rec in df.to_dict("records"):
+        for key in MENTION_INTS:
+            rec[key] = int(rec[key])
+        for key in ("mirbase_ids", "mirbase_names"):
+            rec[key] = split_list(rec[key])
+        out.setdefault(rec["doc_id"], []).append(rec)
+    return out
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -294,23 +316,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="NCBI <Species>.gene_info(.gz): the gene lexicon")  # fmt: skip
     parser.add_argument("--taxid", type=int, default=None,
                         help="NCBI taxon of the genes (default: that of --species)")  # fmt: skip
+    parser.add_argument("--mentions", default=None,
+                        help="the documents' mention records (extract-shard Parquet): "
+                        "used instead of extracting again")  # fmt: skip
 
 
-def run(args: argparse.Namespace) -> int:
-    from mirlens.io import atomic_open
-    from mirlens.targets.genes import species_taxid
-    from mirlens.text import Extractor, Normaliser, iter_input_documents, load_release
+def _mention_source(args: argparse.Namespace):
+    """extract(doc_id, text) -> mention records: read from --mentions, or extracted."""
+    if args.mentions:
+        known = mentions_by_document(args.mentions)
+        return lambda doc_id, _text: known.get(doc_id, [])
+    from mirlens.text import Extractor, Normaliser, load_release
     from mirlens.text.extract import resolve_family_info
 
     release = load_release(
         args.mirbase, resolve_family_info(args.family_info), args.cluster_distance
     )
-    extractor = Extractor(Normaliser(release, args.species, args.arm_policy))
+    return Extractor(Normaliser(release, args.species, args.arm_policy)).extract
+
+
+def run(args: argparse.Namespace) -> int:
+    from mirlens.io import atomic_open
+    from mirlens.targets.genes import species_taxid
+    from mirlens.text import iter_input_documents
+
+    extract = _mention_source(args)
     lexicon = GeneLexicon.from_gene_info(args.gene_info, args.taxid or species_taxid(args.species))
     docs = iter_input_documents(args.inputs)
     n = 0
     with atomic_open(args.out) as fh:
-        for rec in claims_of_documents(docs, extractor, lexicon):
+        for rec in claims_of_documents(docs, extract, lexicon):
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
             n += 1
     log.info("wrote %d miRNA-gene pairs to %s", n, args.out)
