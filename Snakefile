@@ -21,6 +21,7 @@ include: "workflow/rules/mirnas.smk"
 include: "workflow/rules/claims.smk"
 include: "workflow/rules/targets.smk"
 include: "workflow/rules/enrichment.smk"
+include: "workflow/rules/evidence.smk"
 include: "workflow/rules/report.smk"
 
 
@@ -29,3 +30,4 @@ rule all:
         "results/report/index.html",
         "results/provenance.json",
         "results/claims.tsv",
+        "results/evidence.tsv",
