@@ -60,3 +60,20 @@ def test_literature_source_in_consensus(panc_run, tmp_path):
     kept = set(zip(table["mirbase_id"], table["gene_symbol"], strict=True))
     assert claimed <= kept
     assert "score_literature" in table.columns or "sources" in table.columns
+
+
+def test_evidence_claimed_theme_genes_come_from_claims(panc_run):
+    res = panc_run / "results"
+    claims = read(res / "claims.tsv")
+    ok = claims[(claims["asserted"] == "true") & (claims["negated"] == "false")]
+    claimed = {
+        (mid, gene)
+        for ids, gene in zip(ok["mirbase_ids"], ok["gene_symbol"], strict=True)
+        for mid in ids.split(";")
+    }
+    evidence = read(res / "evidence.tsv")
+    rows = evidence[evidence["claimed_theme_genes"] != ""]
+    assert len(rows) >= 1
+    for row in rows.itertuples():
+        for gene in row.claimed_theme_genes.split(";"):
+            assert (row.mirbase_id, gene) in claimed

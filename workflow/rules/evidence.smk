@@ -3,6 +3,7 @@ rule evidence:
         mentions="results/mentions.tsv",
         mirnas="results/mirnas.tsv",
         consensus="results/targets/consensus.tsv",
+        claims="results/claims.tsv",
         mirtarbase=evidence_mirtarbase(),
         themes="results/enrichment/themes.json",
         gmt=expand("resources/genesets/{library}.gmt", library=LIBRARIES),
@@ -32,6 +33,7 @@ rule evidence:
     shell:
         "python -m mirlens evidence --mentions {input.mentions:q} --mirnas {input.mirnas:q}"
         " --consensus {input.consensus:q} {params.mirtarbase} --themes {input.themes:q}"
+        " --claims {input.claims:q}"
         " --gmt {params.gmt} --enrichment {params.enrichment} {params.set_level}"
         " --species {params.species}"
         " --alpha {params.alpha} --out {output:q} > {log:q} 2>&1"
