@@ -18,6 +18,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/resources.smk"
 include: "workflow/rules/literature.smk"
 include: "workflow/rules/mirnas.smk"
+include: "workflow/rules/claims.smk"
 include: "workflow/rules/targets.smk"
 include: "workflow/rules/enrichment.smk"
 include: "workflow/rules/evidence.smk"
@@ -28,4 +29,5 @@ rule all:
     input:
         "results/report/index.html",
         "results/provenance.json",
+        "results/claims.tsv",
         "results/evidence.tsv",

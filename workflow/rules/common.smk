@@ -151,6 +151,8 @@ def release_files(wildcards):
 
 
 def select_inputs(wildcards):
+    if wildcards.source == "literature":  # the run's own documents' claims
+        return {"mirnas": "results/mirnas.tsv", "claims": "results/claims.tsv"}
     if wildcards.source == "encori":  # a per-miRNA API: nothing parsed ahead of time
         return {"mirnas": "results/mirnas.tsv", "gene_info": db("ncbi.gene_info")}
     return {"mirnas": "results/mirnas.tsv", "store": store_path(wildcards.source)}
@@ -168,6 +170,8 @@ def threshold_args(wildcards):
         return f"--min-score {t['min_score']}"
     if wildcards.source == "mirtarbase":
         return f"--evidence {t['evidence']}"
+    if wildcards.source == "literature":
+        return f"--claims results/claims.tsv --min-documents {t.get('min_documents', 1)}"
     if wildcards.source == "encori":
         return (
             f"--base-url {t['base_url']} --min-clip-experiments {t['min_clip_experiments']}"

@@ -28,7 +28,8 @@ PathLike = str | os.PathLike
 # Columns every harmonised table starts with (store, select outputs, consensus).
 KEY_COLUMNS = ["mirbase_id", "mirna", "gene_symbol", "entrez_id"]
 PREDICTED_SOURCES = ("targetscan", "mirdb")
-VALIDATED_SOURCES = ("mirtarbase", "encori")
+# literature: pairs the run's own documents claim (mirlens claims), read as validated
+VALIDATED_SOURCES = ("mirtarbase", "encori", "literature")
 
 
 def norm_col(name: str) -> str:
