@@ -202,12 +202,17 @@ TRACE = """(() => {
   out.article = art ? art.querySelector('h3').textContent : null;
   out.article_quotes = art ? art.querySelectorAll('blockquote').length : 0;
   out.index = document.querySelectorAll('#mirna-index button').length;
-  const more = document.querySelector('button.more');
-  if (more) { const t = more.dataset.theme; more.click();
-    out.all_rows = document.querySelectorAll(
-      `table.ev[data-theme="${CSS.escape(t)}"] tr.ev-row`).length; }
   window.scrollTo(0, 0);
   return out; })()"""
+
+# "show all" renders every row of the last theme from the data block.
+SHOW_ALL = """(() => {
+  const buttons = document.querySelectorAll('button.more');
+  const more = buttons[buttons.length - 1];
+  if (!more) return null;
+  const t = more.dataset.theme; more.click();
+  return document.querySelectorAll(`table.ev[data-theme="${CSS.escape(t)}"] tr.ev-row`).length;
+  })()"""
 
 
 def _problems(events: list[dict]) -> tuple[list, list]:
@@ -271,6 +276,8 @@ def probe_report(exe: str, html: Path, profile: Path, shots: Path | None = None)
             metrics = browser.send("Page.getLayoutMetrics", session=session)
             height = int(min(metrics["cssContentSize"]["height"], 16000))  # GPU texture limit
             _screenshot(browser, session, shots.with_name(shots.name + "-full.png"), height)
+        facts["all_rows"] = js(SHOW_ALL)
+        browser.settle(0.2)
         facts["errors"], facts["requests"] = _problems(browser.events)
         return facts
     finally:

@@ -81,7 +81,7 @@ class ReportBuilder:
             "anchor": slug("theme", theme),
             "n": len(ev),
             "n_sig": len(sig),
-            "sig": list(sig["mirna"][:5]),
+            "sig": [n.removeprefix("hsa-") for n in sig["mirna"][:5]],
             "n_context": len(ctx),
             "n_context_docs": int(ev["n_theme_documents"].sum()),
             "n_validated": int((ev["n_validated_theme_targets"] > 0).sum()),
@@ -190,7 +190,8 @@ class ReportBuilder:
     def documents_summary(self) -> dict:
         docs = self.res.documents
         ok = docs["status"] == "ok"
-        named = set(data.mention_table(self.res.mentions)["doc_id"])
+        m = self.res.mentions
+        named = set(m.loc[m["status"].isin(data.RESOLVED) & (m["mirbase_names"] != ""), "doc_id"])
         skipped = docs[~ok]
         reasons = Counter(s.split(":", 1)[-1].strip() or s for s in skipped["status"])
         return {

@@ -58,18 +58,20 @@ def target_order(consensus: pd.DataFrame) -> pd.DataFrame:
 
 def targets_payload(ordered: pd.DataFrame, names: set[str]) -> tuple[dict, dict]:
     """Top targets per miRNA ([gene, tier, n sources]) and gene -> (tier, ns, position)."""
-    tops, keys = {}, {}
-    ordered = ordered[ordered["mirna"].isin(names)]
-    for name, g in ordered.groupby("mirna", sort=False):
-        genes, tiers, ns = g["gene"].tolist(), g["tier"].tolist(), g["ns"].tolist()
-        tops[name] = {
-            "top": [[a, int(b), int(c)] for a, b, c in zip(genes, tiers, ns, strict=True)][
-                :MAX_TARGETS
-            ],
+    keys: dict[str, dict[str, tuple]] = {}
+    cols = [ordered[c].tolist() for c in ("mirna", "gene", "tier", "ns")]
+    for mirna, gene, tier, ns in zip(*cols, strict=True):
+        if mirna in names:
+            key = keys.setdefault(mirna, {})
+            key.setdefault(gene, (int(tier), int(ns), len(key)))
+    tops = {}
+    for mirna, key in keys.items():
+        genes = sorted(key, key=lambda g: key[g][2])
+        tops[mirna] = {
+            "top": [[g, key[g][0], key[g][1]] for g in genes[:MAX_TARGETS]],
             "n": len(genes),
-            "nv": int(sum(1 for t in tiers if t > 0)),
+            "nv": sum(1 for v in key.values() if v[0] > 0),
         }
-        keys[name] = {gene: (int(t), int(n), i) for i, (gene, t, n) in enumerate(zip(genes, tiers, ns, strict=True))}
     return tops, keys
 
 
@@ -87,26 +89,32 @@ def stats_payload(enr: pd.DataFrame, keys: dict, alpha: float) -> tuple[dict, di
     with genes in evidence order (at most 20; n_genes says how many there are).
     """
     enr = enr.sort_values(["scope", "fdr", "pvalue", "gene_set"], kind="mergesort")
+    names = ["scope", "library", "gene_set", "theme", "hypothesis", "overlap", "set_size"]
+    cols = [enr[c].tolist() for c in [*names, "pvalue", "fdr", "genes"]]
     stats: dict[str, list] = {}
-    theme_targets: dict[str, dict[str, Any]] = {}
-    for name, g in enr.groupby("scope", sort=False):
-        key = keys.get(name, {})
-        themed = g[g["hypothesis"] == "themed"]
-        explo = g[(g["hypothesis"] != "themed") & (g["fdr"] <= alpha)].head(MAX_EXPLORATORY)
-        rows, per_theme = [], {}
-        for r in pd.concat([themed, explo]).itertuples(index=False):
-            genes = order_genes([x for x in split_list(r.genes) if x], key)
-            for theme in split_list(r.theme) if r.hypothesis == "themed" else []:
-                per_theme.setdefault(theme, set()).update(x[0] for x in genes)
-            rows.append(
-                [r.library, r.gene_set, r.theme, r.hypothesis, _int(r.overlap), _int(r.set_size)]
-                + [_float(r.pvalue), _float(r.fdr), genes[:20], len(genes)]
-            )
-        stats[name] = rows
-        theme_targets[name] = {
-            t: _capped(order_genes(sorted(gs), key), MAX_THEME_TARGETS)
-            for t, gs in sorted(per_theme.items())
+    per_theme: dict[str, dict[str, set]] = {}
+    n_explo: dict[str, int] = {}
+    for scope, lib, gset, theme, hyp, ov, size, p, q, genes in zip(*cols, strict=True):
+        if hyp != "themed":
+            if not q <= alpha or n_explo.get(scope, 0) >= MAX_EXPLORATORY:
+                continue
+            n_explo[scope] = n_explo.get(scope, 0) + 1
+        ordered = order_genes([x for x in split_list(genes) if x], keys.get(scope, {}))
+        if hyp == "themed":
+            mine = per_theme.setdefault(scope, {})
+            for t in split_list(theme):
+                mine.setdefault(t, set()).update(x[0] for x in ordered)
+        stats.setdefault(scope, []).append(
+            [lib, gset, theme, hyp, _int(ov), _int(size), _float(p), _float(q)]
+            + [ordered[:20], len(ordered)]
+        )
+    theme_targets = {
+        name: {
+            t: _capped(order_genes(sorted(gs), keys.get(name, {})), MAX_THEME_TARGETS)
+            for t, gs in sorted(themes.items())
         }
+        for name, themes in per_theme.items()
+    }
     return stats, theme_targets
 
 
@@ -139,32 +147,27 @@ def clip_sentence(sentence: str, spans: list[int]) -> tuple[str, list[int]]:
 
 
 def mention_table(mentions: pd.DataFrame) -> pd.DataFrame:
-    """One row per (precursor, doc, sentence, span): resolved mentions exploded by name."""
+    """One row per (name, mention): resolved mentions exploded by name, offsets in sentence."""
     m = mentions[mentions["status"].isin(RESOLVED) & (mentions["mirbase_names"] != "")]
-    names = m["mirbase_names"].str.split(";")
-    m = m.assign(name=names).explode("name")
+    m = m.assign(name=m["mirbase_names"].str.split(";")).explode("name")
     m = m[m["name"] != ""]
-    start = pd.to_numeric(m["start"], errors="coerce")
-    end = pd.to_numeric(m["end"], errors="coerce")
     sstart = pd.to_numeric(m["sentence_start"], errors="coerce")
-    out = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "group": m["name"].map(precursor),
             "name": m["name"],
             "doc_id": m["doc_id"],
             "sentence": m["sentence"],
             "text": m["text"],
-            "s": (start - sstart),
-            "e": (end - sstart),
+            "s": pd.to_numeric(m["start"], errors="coerce") - sstart,
+            "e": pd.to_numeric(m["end"], errors="coerce") - sstart,
         }
-    )
-    return out.reset_index(drop=True)
+    ).reset_index(drop=True)
 
 
-def _spans(rows: pd.DataFrame, sentence: str) -> list[int]:
+def _spans(found: list[tuple], sentence: str) -> list[int]:
     """Flat [start, end, ...] of the mentions in a sentence (by offset, else by their text)."""
     spans = set()
-    for s, e, text in zip(rows["s"], rows["e"], rows["text"], strict=True):
+    for s, e, text in found:
         if s == s and e == e and 0 <= s < e <= len(sentence) and sentence[int(s) : int(e)] == text:
             spans.add((int(s), int(e)))
         elif text:
@@ -199,6 +202,18 @@ class DocIndex:
         return self.index[doc_id]
 
 
+def _by_group(mentions: pd.DataFrame) -> dict[str, dict]:
+    """precursor -> {"arms", "docs": doc_id -> sentence -> [(s, e, text)]}, in one pass."""
+    table = mention_table(mentions)
+    cols = [table[c].tolist() for c in ("name", "doc_id", "sentence", "s", "e", "text")]
+    out: dict[str, dict] = {}
+    for name, doc, sentence, s, e, text in zip(*cols, strict=True):
+        g = out.setdefault(precursor(name), {"arms": set(), "docs": {}})
+        g["arms"].add(name)
+        g["docs"].setdefault(doc, {}).setdefault(sentence, []).append((s, e, text))
+    return out
+
+
 def sentences_payload(
     mentions: pd.DataFrame, theme_docs: dict[str, list[str]], docs: DocIndex
 ) -> dict[str, dict]:
@@ -207,25 +222,19 @@ def sentences_payload(
     ``theme_docs`` maps a precursor to the theme-context documents of its arms (most
     relevant first); those are quoted first, then the precursor's most-cited documents.
     """
-    table = mention_table(mentions)
     out = {}
-    for group, g in table.groupby("group", sort=True):
-        per_doc = g.groupby("doc_id", sort=False).size().sort_values(ascending=False, kind="mergesort")
-        wanted = list(dict.fromkeys(d for d in theme_docs.get(group, []) if d in per_doc.index))
-        others = [d for d in per_doc.index if d not in set(wanted)][:MAX_OTHER_DOCS]
-        chosen = set(wanted + others)
+    for group, g in sorted(_by_group(mentions).items()):
+        per_doc = g["docs"]
+        wanted = list(dict.fromkeys(d for d in theme_docs.get(group, []) if d in per_doc))
+        ranked = sorted(per_doc, key=lambda d: (-sum(map(len, per_doc[d].values())), d))
+        taken = set(wanted)
+        others = [d for d in ranked if d not in taken][:MAX_OTHER_DOCS]
         quoted = []
-        for doc_id, dg in g[g["doc_id"].isin(chosen)].groupby("doc_id", sort=False):
-            for sentence, sg in list(dg.groupby("sentence", sort=False))[:MAX_SENTENCES]:
-                text, spans = clip_sentence(sentence, _spans(sg, sentence))
+        for doc_id in wanted + others:
+            for sentence, found in list(per_doc[doc_id].items())[:MAX_SENTENCES]:
+                text, spans = clip_sentence(sentence, _spans(found, sentence))
                 quoted.append([docs(doc_id), text, spans])
-        order = {d: i for i, d in enumerate(wanted + others)}
-        quoted.sort(key=lambda q: order[docs.rows[q[0]][0]])
-        out[group] = {
-            "arms": sorted(g["name"].unique()),
-            "s": quoted,
-            "nd": int(len(per_doc)),
-        }
+        out[group] = {"arms": sorted(g["arms"]), "s": quoted, "nd": len(per_doc)}
     return out
 
 

@@ -18,11 +18,16 @@ import pandas as pd
 import xlsxwriter
 
 from mirlens.io import atomic_open
+from mirlens.report.data import MAX_EXPLORATORY, target_order
 from mirlens.report.fmt import precursor
 
 MAX_CELL = 32767  # Excel's limit per cell
 ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 FIXED_DATE = dt.datetime(2000, 1, 1)
+MAX_TARGETS = 100  # targets per reported miRNA in the workbook (all in consensus.tsv)
+TIERS = {2: "validated strong", 1: "validated", 0: "predicted"}
+TARGET_COLS = ["mirna", "gene_symbol", "n_sources", "sources", "evidence"]
+
 
 
 def _cell(value):
@@ -39,7 +44,8 @@ def _sheet(wb: xlsxwriter.Workbook, name: str, df: pd.DataFrame, bold) -> None:
     ws = wb.add_worksheet(name[:31])
     ws.write_row(0, 0, [str(c) for c in df.columns], bold)
     ws.freeze_panes(1, 0)
-    for i, row in enumerate(df.itertuples(index=False, name=None), start=1):
+    columns = [df[c].astype(object).tolist() for c in df.columns]
+    for i, row in enumerate(zip(*columns), start=1):
         for j, value in enumerate(row):
             value = _cell(value)
             if value is None:
@@ -51,31 +57,31 @@ def _sheet(wb: xlsxwriter.Workbook, name: str, df: pd.DataFrame, bold) -> None:
 
 
 def findings_table(res, alpha: float) -> pd.DataFrame:
-    """Per-miRNA gene-set rows at FDR <= alpha, themed first (exploratory labelled so)."""
+    """Per-miRNA gene-set rows at FDR <= alpha, themed first, then at most a few exploratory
+    rows per miRNA (labelled so; all of them are in enrichment/<library>.tsv)."""
     enr = res.enrichment
     rows = enr[enr["fdr"] <= alpha].copy()
     rows["_h"] = rows["hypothesis"] != "themed"
     rows = rows.sort_values(["_h", "fdr", "pvalue", "scope", "gene_set"], kind="mergesort")
+    rows = rows[~rows["_h"] | (rows.groupby("scope").cumcount() < MAX_EXPLORATORY)]
     cols = ["scope", "hypothesis", "theme", "library", "gene_set", "overlap", "set_size"]
     return rows[[*cols, "pvalue", "fdr", "genes"]].rename(columns={"scope": "mirna"})
 
 
-def reported(ev: dict[str, pd.DataFrame], top: int, alpha: float) -> set[str]:
-    """miRNAs the report lists on its first screen or as findings, with their sibling arms."""
-    names = set()
-    for df in ev.values():
-        names |= set(df["mirna"].head(top)) | set(df.loc[df["themed_fdr"] <= alpha, "mirna"])
+def reported(ev: dict[str, pd.DataFrame], top: int) -> set[str]:
+    """The miRNAs of the first screen (the top of every theme), with their sibling arms."""
+    names = {n for df in ev.values() for n in df["mirna"].head(top)}
     groups = {precursor(n) for n in names}
     return {n for df in ev.values() for n in df["mirna"] if precursor(n) in groups} | names
 
 
 def targets_table(res, names: set[str]) -> pd.DataFrame:
-    from mirlens.report.data import target_order
-
+    """Targets of the reported miRNAs in evidence order, at most MAX_TARGETS each."""
     cons = res.consensus[res.consensus["mirna"].isin(names)]
     order = target_order(cons)
-    out = cons.loc[order.index].copy()
-    out.insert(3, "evidence_tier", order["tier"].map({2: "validated strong", 1: "validated", 0: "predicted"}))
+    order = order[order.groupby("mirna").cumcount() < MAX_TARGETS]
+    out = cons.loc[order.index, TARGET_COLS].copy()
+    out.insert(2, "evidence_tier", order["tier"].map(TIERS))
     return out
 
 
@@ -101,7 +107,7 @@ def write_workbook(res, ev: dict[str, pd.DataFrame], ctx: dict, path: Path) -> N
         ("evidence", evidence),
         ("findings", findings_table(res, ctx["alpha"])),
         ("set_level", res.set_level),
-        ("targets_reported", targets_table(res, reported(ev, ctx["top"], ctx["alpha"]))),
+        ("targets_reported", targets_table(res, reported(ev, ctx["top"]))),
     ]
     with atomic_open(path, "wb") as fh:
         wb = xlsxwriter.Workbook(

@@ -28,6 +28,15 @@
     var s = v.toExponential(1).split("e");
     return s[0] + "e" + parseInt(s[1], 10);
   }
+  // A gene-set name that may wrap after its underscores (the text itself stays intact).
+  function setName(cls, name) {
+    var td = el("td", cls);
+    String(name || "–").split("_").forEach(function (part, i) {
+      if (i) { add(td, "_", el("wbr")); }
+      add(td, part);
+    });
+    return td;
+  }
   function num(v) { return v === null || v === undefined ? "–" : String(v); }
 
   // ---- pieces -------------------------------------------------------------------------
@@ -53,7 +62,7 @@
     return bq;
   }
   // Quoted sentences grouped by document, in the order of ``docs`` (doc indices), each once.
-  function quotes(group, docs, limit) {
+  function quotes(group, docs, limit, perDoc) {
     var box = el("div", "quotes"), g = D.g[group], shown = 0;
     if (!g) { return add(box, el("p", "meta", "No quoted sentence for this miRNA.")); }
     var byDoc = {};
@@ -64,7 +73,7 @@
       if (seen[i] || shown >= limit) { return; }
       seen[i] = true;
       var div = add(el("div", "qdoc"), docLink(i));
-      if (byDoc[i]) { byDoc[i].forEach(function (q) { add(div, sentence(q)); }); }
+      if (byDoc[i]) { byDoc[i].slice(0, perDoc || 99).forEach(function (q) { add(div, sentence(q)); }); }
       else { add(div, el("p", "meta", "sentence not quoted here: see mentions.tsv")); }
       add(box, div); shown++;
     });
@@ -84,15 +93,14 @@
   }
   function statsTable(rows) {
     var t = el("table", "stats");
-    add(t, add(el("thead"), add(el("tr"), el("th", null, "gene set"), el("th", null, "library"),
-      el("th", null, "hypothesis"), el("th", "num", "overlap / set"), el("th", "num", "p"),
-      el("th", "num", "FDR"), el("th", null, "overlap genes (evidence order)"))));
+    add(t, add(el("thead"), add(el("tr"), el("th", null, "gene set"), el("th", "num", "overlap / set"),
+      el("th", "num", "p"), el("th", "num", "FDR"), el("th", null, "overlap genes, strongest evidence first"))));
     var body = el("tbody");
     add(t, body);
     rows.forEach(function (r) {
       var tr = el("tr", r[7] !== null && r[7] <= D.alpha ? "sig" : "");
-      add(tr, el("td", "set", r[1]), el("td", null, r[0]),
-        el("td", null, r[3] === "themed" ? "themed (" + r[2] + ")" : "exploratory (own FDR)"),
+      var what = r[3] === "themed" ? r[0] + " · themed: " + r[2] : r[0] + " · exploratory (own FDR)";
+      add(tr, add(setName("set", r[1]), el("br"), el("span", "meta", what)),
         el("td", "num", num(r[4]) + " / " + num(r[5])), el("td", "num", fmtP(r[6])),
         el("td", "num", fmtP(r[7])), add(el("td", "genes"), geneChips(r[8], r[9])));
       add(body, tr);
@@ -116,13 +124,13 @@
     if (!r) { return add(box, el("p", null, "No evidence row.")); }
     var left = el("div", "col"), right = el("div", "col");
     add(left, el("h4", null, "Sentences from " + theme + "-context documents (" + r[3] + ")"));
-    if (r[4].length) { add(left, quotes(group, r[4], 8)); }
+    if (r[4].length) { add(left, quotes(group, r[4], 5, 2)); }
     else { add(left, el("p", "meta", "No document names " + name + " in a " + theme + " context.")); }
-    if (r[3] > r[4].length) { add(left, el("p", "meta", (r[3] - r[4].length) + " more " + theme + "-context documents: evidence.tsv lists the first " + r[4].length + ", mentions.tsv has them all.")); }
+    if (r[3] > Math.min(5, r[4].length)) { add(left, el("p", "meta", (r[3] - Math.min(5, r[4].length)) + " more " + theme + "-context documents: the miRNA's page below quotes more, evidence.tsv lists " + r[4].length + ", mentions.tsv has every sentence.")); }
     add(left, el("h4", null, "Other documents naming " + group + " (" + num(r[2]) + " in all)"));
     var other = (D.g[group] ? D.g[group].s : []).map(function (q) { return q[0]; })
       .filter(function (i) { return r[4].indexOf(i) < 0; });
-    add(left, other.length ? quotes(group, other, 5) : el("p", "meta", "none beyond the above"));
+    add(left, other.length ? quotes(group, other, 2, 1) : el("p", "meta", "none beyond the above"));
     var tt = (D.tt[name] || {})[theme] || {g: [], n: 0};
     add(right, el("h4", null, theme + " targets of " + name + " (validated first)"));
     add(right, geneChips(tt.g, tt.n));
@@ -148,10 +156,10 @@
   function evTr(theme, r) {
     var tr = el("tr", "ev-row" + (r[12] !== null && r[12] <= D.alpha ? " sig" : ""));
     tr.setAttribute("data-mirna", r[1]); tr.tabIndex = 0;
-    var chips = add(el("td", "genes"), geneChips(r[5].slice(0, 6).map(function (g) { return [g, 2, 0]; }), r[6] || 0));
+    var chips = add(el("td", "genes"), geneChips(r[5].slice(0, 6).map(function (g) { return [g, 1, 0]; }), r[6] || 0));
     add(tr, el("td", "num", num(r[0])), el("td", "name", r[1]), el("td", "num", num(r[2])),
       el("td", "num", num(r[3])), chips, el("td", "num", fmtP(r[12])),
-      add(el("td", "set", r[9] || "–"), r[9] ? el("span", "meta", " (" + num(r[10]) + ")") : null));
+      add(setName("set", r[9]), r[9] ? el("span", "meta", " (" + num(r[10]) + ")") : null));
     return tr;
   }
   function showAll(button) {
