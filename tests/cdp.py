@@ -41,6 +41,7 @@ TRAMPOLINE = (
     "os.execv(sys.argv[3], sys.argv[3:])\n"
 )
 
+
 def find_chromium(install: bool = True) -> str | None:
     """Path of Debian's chromium; installed with apt-get when missing and we are root."""
     exe = shutil.which("chromium")
@@ -48,7 +49,9 @@ def find_chromium(install: bool = True) -> str | None:
     if exe is None and install and apt and hasattr(os, "geteuid") and os.geteuid() == 0:
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         lock = ["-o", "DPkg::Lock::Timeout=600"]  # another job may be installing too
-        subprocess.run([apt, *lock, "update"], check=False, env=env, capture_output=True, timeout=900)
+        subprocess.run(
+            [apt, *lock, "update"], check=False, env=env, capture_output=True, timeout=900
+        )
         subprocess.run(
             [apt, *lock, "install", "-y", "--no-install-recommends", "chromium"],
             check=False,
@@ -162,7 +165,6 @@ class Browser:
             self.proc.kill()
             self.proc.wait()
         os.close(self._to_child)
-
 
 
 FIRST_SCREEN = """(() => {

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from mirlens.io import read_tsv, split_list, write_tsv
+from mirlens.report.load import EVIDENCE_COLS
 
 VOCABULARY = {
     "EMT": [
@@ -75,7 +76,7 @@ def _vocab_pattern(terms: list[str]) -> re.Pattern:
 
 
 def convert_enrichment(src: Path, ids: dict[str, str], alpha: float = 0.05) -> pd.DataFrame:
-    """Old-style enrichment rows -> contract rows: themed rows + exploratory rows at FDR <= alpha."""
+    """Old-style enrichment rows -> contract rows: themed, and exploratory at FDR <= alpha."""
     kept = []
     for chunk in read_tsv(src, chunksize=500_000):
         fdr = pd.to_numeric(chunk["fdr"], errors="coerce")
@@ -163,10 +164,10 @@ def evidence_table(
     themed = themed.sort_values(["q", "p", "gene_set"], kind="mergesort")
     rows = []
     for theme in themes:
-        mine = themed[[theme in split_list(t) for t in themed["theme"]]]
+        mine = themed.loc[themed["theme"].map(lambda t, th=theme: th in split_list(t)).astype(bool)]
         best = mine.drop_duplicates("scope").set_index("scope")
         overlap_genes = mine.groupby("scope")["genes"].agg(lambda g: set(";".join(g).split(";")))
-        sl_theme = sl[[theme in split_list(t) for t in sl["theme"]]]
+        sl_theme = sl.loc[sl["theme"].map(lambda t, th=theme: th in split_list(t)).astype(bool)]
         sl_p = pd.to_numeric(sl_theme["pvalue"], errors="coerce").min()
         for r in names.itertuples(index=False):
             b = best.loc[r.name] if r.name in best.index else None
@@ -193,6 +194,8 @@ def evidence_table(
                     "claimed_theme_genes": "",
                 }
             )
+    if not rows:
+        return pd.DataFrame(columns=EVIDENCE_COLS)
     ev = pd.DataFrame(rows)
     q = pd.to_numeric(ev["themed_fdr"], errors="coerce").fillna(1.0)
     ev["_sig"] = q <= alpha

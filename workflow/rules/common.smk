@@ -137,3 +137,8 @@ def threshold_args(wildcards):
 def library_raw(wildcards):
     spec = config["enrichment"]["libraries"][wildcards.library]
     return db(f"library.{wildcards.library}") if "url" in spec else spec["path"]
+
+
+def evidence_table(wildcards):
+    """results/evidence.tsv once a rule makes it (the report says so when it is missing)."""
+    return ["results/evidence.tsv"] if hasattr(rules, "evidence") else []

@@ -34,11 +34,6 @@ rule provenance:
         " > {log:q} 2>&1"
 
 
-def evidence_table(wildcards):
-    """results/evidence.tsv once a rule makes it (the report says so when it is missing)."""
-    return ["results/evidence.tsv"] if hasattr(rules, "evidence") else []
-
-
 rule report:
     input:
         documents="results/literature/documents.tsv",

@@ -22,7 +22,7 @@ from mirlens import __version__
 from mirlens.io import atomic_open, split_list
 from mirlens.report import data, svg
 from mirlens.report.fmt import fmt_num, fmt_p, precursor, slug
-from mirlens.report.load import Results, load_results
+from mirlens.report.load import EVIDENCE_COLS, Results, load_results
 from mirlens.report.xlsx import write_workbook
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -73,9 +73,8 @@ class ReportBuilder:
         sig = ev[ev["themed_fdr"] <= self.alpha]
         ctx = ev[ev["n_theme_documents"] > 0]
         sl = self.res.set_level
-        sl = sl[[theme in split_list(t) for t in sl["theme"]]].sort_values(
-            ["fdr", "pvalue", "gene_set"], kind="mergesort"
-        )
+        mine = sl["theme"].map(lambda t: theme in split_list(t)).astype(bool)
+        sl = sl.loc[mine].sort_values(["fdr", "pvalue", "gene_set"], kind="mergesort")
         return {
             "theme": theme,
             "anchor": slug("theme", theme),
@@ -123,23 +122,7 @@ class ReportBuilder:
         return out
 
     def evidence_payload(self) -> dict[str, list]:
-        cols = [
-            "rank",
-            "mirna",
-            "n_documents",
-            "n_theme_documents",
-            "theme_documents",
-            "validated_theme_targets",
-            "n_validated_theme_targets",
-            "n_predicted_theme_targets",
-            "best_library",
-            "best_gene_set",
-            "overlap",
-            "pvalue",
-            "themed_fdr",
-            "set_level_pvalue",
-            "claimed_theme_genes",
-        ]
+        cols = [c for c in EVIDENCE_COLS if c not in ("theme", "mirbase_id")]
         out = {}
         for theme, ev in self.ev.items():
             rows = []
@@ -341,4 +324,3 @@ def run(args: argparse.Namespace) -> int:
         args.alpha,
     )
     return 0
-

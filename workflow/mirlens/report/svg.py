@@ -51,6 +51,31 @@ def _text(x: float, y: float, s: str, size: int = 11, anchor: str = "start", **k
     )
 
 
+def _cell(r, m: str, t: str, x: float, y: float, size: tuple, alpha: float) -> str:
+    """One heat-map cell: shade by themed FDR, label FDR and theme documents, bar if a finding."""
+    cw, ch = size
+    fdr = float("nan") if r is None else r.themed_fdr
+    docs = 0 if r is None or r.n_theme_documents != r.n_theme_documents else r.n_theme_documents
+    docs = int(docs)
+    label = f"FDR {fmt_p(fdr)}" + (f" · {docs} doc{'s' if docs != 1 else ''}" if docs else "")
+    dark = fdr == fdr and neglog10(fdr) > 2.5 * neglog10(alpha)
+    tip = f"{m} · {t}: rank {'' if r is None else int(r.rank)}, {label}"
+    bar = (
+        f'<rect x="{x + 1}" y="{y + 1}" width="4" height="{ch - 2}" fill="#111"/>'
+        if fdr == fdr and fdr <= alpha
+        else ""
+    )
+    return (
+        f'<g class="cell" data-theme="{escape(t)}" data-mirna="{escape(m)}">'
+        f"<title>{escape(tip)}</title>"
+        f'<rect x="{x + 1}" y="{y + 1}" width="{cw - 2}" height="{ch - 2}" '
+        f'fill="{_shade(fdr, alpha)}"/>'
+        + _text(x + cw / 2, y + 13, label, 10, "middle", fill="#fff" if dark else "#222")
+        + bar
+        + "</g>"
+    )
+
+
 def heatmap(ev: dict[str, pd.DataFrame], themes: list[str], alpha: float, n: int) -> str:
     """miRNA x theme: colour is -log10 themed FDR, text the FDR and theme-context documents."""
     rows = top_mirnas(ev, n)
@@ -74,22 +99,7 @@ def heatmap(ev: dict[str, pd.DataFrame], themes: list[str], alpha: float, n: int
         y = top + ch * i
         out.append(_text(left - 6, y + 13, m, 11, "end"))
         for j, t in enumerate(themes):
-            r = cells.get((m, t))
-            fdr = float("nan") if r is None else r.themed_fdr
-            x = left + cw * j
-            docs = 0 if r is None or r.n_theme_documents != r.n_theme_documents else int(r.n_theme_documents)
-            label = f"FDR {fmt_p(fdr)}" + (f" · {docs} doc" + ("s" if docs != 1 else "") if docs else "")
-            dark = fdr == fdr and neglog10(fdr) > 2.5 * neglog10(alpha)
-            tip = f"{m} · {t}: rank {'' if r is None else int(r.rank)}, {label}"
-            out.append(
-                f'<g class="cell" data-theme="{escape(t)}" data-mirna="{escape(m)}">'
-                f"<title>{escape(tip)}</title>"
-                f'<rect x="{x + 1}" y="{y + 1}" width="{cw - 2}" height="{ch - 2}" '
-                f'fill="{_shade(fdr, alpha)}"/>'
-                + _text(x + cw / 2, y + 13, label, 10, "middle", fill="#fff" if dark else "#222")
-                + ("<rect " f'x="{x + 1}" y="{y + 1}" width="4" height="{ch - 2}" fill="#111"/>' if fdr == fdr and fdr <= alpha else "")
-                + "</g>"
-            )
+            out.append(_cell(cells.get((m, t)), m, t, left + cw * j, y, (cw, ch), alpha))
     out.append("</svg>")
     return "".join(out)
 
@@ -115,7 +125,10 @@ def network(ev: dict[str, pd.DataFrame], themes: list[str], alpha: float) -> str
     mirnas = list(dict.fromkeys(e[0] for e in edges))
     y_m = {m: i for i, m in enumerate(mirnas)}
     genes = list(dict.fromkeys(e[1] for e in edges))
-    bary = {g: sum(y_m[m] for m, gg, _ in edges if gg == g) / sum(1 for e in edges if e[1] == g) for g in genes}
+    bary = {
+        g: sum(y_m[m] for m, gg, _ in edges if gg == g) / sum(1 for e in edges if e[1] == g)
+        for g in genes
+    }
     genes.sort(key=lambda g: (bary[g], g))
     n = max(len(mirnas), len(genes))
     step = 18
@@ -141,12 +154,16 @@ def network(ev: dict[str, pd.DataFrame], themes: list[str], alpha: float) -> str
         )
     for m in mirnas:
         out.append(
-            f'<g class="node" data-mirna="{escape(m)}"><circle cx="{xm}" cy="{my[m]:.1f}" r="5" fill="#333"/>'
+            f'<g class="node" data-mirna="{escape(m)}">'
+            f'<circle cx="{xm}" cy="{my[m]:.1f}" r="5" fill="#333"/>'
             + _text(xm - 10, my[m] + 4, m, 11, "end")
             + "</g>"
         )
     for g in genes:
-        out.append(f'<circle cx="{xg}" cy="{gy[g]:.1f}" r="4" fill="#777"/>' + _text(xg + 9, gy[g] + 4, g, 11))
+        out.append(
+            f'<circle cx="{xg}" cy="{gy[g]:.1f}" r="4" fill="#777"/>'
+            + _text(xg + 9, gy[g] + 4, g, 11)
+        )
     for i, t in enumerate(themes):
         x = 20 + 150 * i
         out.append(

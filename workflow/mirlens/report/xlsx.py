@@ -29,7 +29,6 @@ TIERS = {2: "validated strong", 1: "validated", 0: "predicted"}
 TARGET_COLS = ["mirna", "gene_symbol", "n_sources", "sources", "evidence"]
 
 
-
 def _cell(value):
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
@@ -45,7 +44,7 @@ def _sheet(wb: xlsxwriter.Workbook, name: str, df: pd.DataFrame, bold) -> None:
     ws.write_row(0, 0, [str(c) for c in df.columns], bold)
     ws.freeze_panes(1, 0)
     columns = [df[c].astype(object).tolist() for c in df.columns]
-    for i, row in enumerate(zip(*columns), start=1):
+    for i, row in enumerate(zip(*columns, strict=True), start=1):
         for j, value in enumerate(row):
             value = _cell(value)
             if value is None:
@@ -96,7 +95,10 @@ def about_table(res, ctx: dict) -> pd.DataFrame:
         ("rank rule", ctx["rank_rule"]),
     ]
     rows += [("note", n) for n in ctx["notes"]]
-    rows += [(f"release: {s.get('key') or s.get('url')}", s.get("release", "")) for s in ctx["provenance"]["sources"]]
+    rows += [
+        (f"release: {s.get('key') or s.get('url')}", s.get("release", ""))
+        for s in ctx["provenance"]["sources"]
+    ]
     return pd.DataFrame(rows, columns=["item", "value"])
 
 
