@@ -21,7 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "collect": ("mirlens.literature.collect", "read documents and group them into shards"),
     "pubmed": ("mirlens.literature.pubmed", "run a PubMed query (date window pinned), cached"),
     "europepmc": ("mirlens.literature.europepmc", "run a Europe PMC query (date window), cached"),
-    "extract": ("mirlens.mentions", "find miRNA mentions and normalise them to miRBase"),
+    "extract": ("mirlens.text.extract", "find miRNA mentions and normalise them to miRBase"),
     "mirnas": ("mirlens.mirnas", "merge mentions into the miRNA table, sequences, unresolved"),
     "targets-parse": ("mirlens.targets.store", "parse one target database release into Parquet"),
     "targets-select": ("mirlens.targets.select", "select the targets of the run's miRNAs"),

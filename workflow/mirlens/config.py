@@ -15,6 +15,7 @@ import yaml
 
 from mirlens.download import url_relpath
 from mirlens.errors import MirlensError
+from mirlens.themes import VOCABULARY
 
 DB_DIR = "resources/db"
 
@@ -32,7 +33,7 @@ def check_config(config: dict[str, Any], schema_path: str | Path) -> None:
     libs = set(config.get("enrichment", {}).get("libraries", {}))
     for theme, per_lib in config.get("enrichment", {}).get("themes", {}).items():
         for lib in per_lib:
-            if lib not in libs:
+            if lib != VOCABULARY and lib not in libs:
                 raise MirlensError(
                     f"config key 'enrichment.themes.{theme}.{lib}': no library '{lib}' in "
                     f"enrichment.libraries (have: {', '.join(sorted(libs))})"

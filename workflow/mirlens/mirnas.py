@@ -25,8 +25,8 @@ import pandas as pd
 
 from mirlens.errors import MirlensError
 from mirlens.io import atomic_open, join_list, read_jsonl, write_tsv
-from mirlens.mentions import DEFAULT_MIRBASE, FIELDS, load_release, resolve_family_info
 from mirlens.mirbase import MirbaseRelease
+from mirlens.text.extract import DEFAULT_MIRBASE, FIELDS, load_release, resolve_family_info
 
 log = logging.getLogger(__name__)
 
