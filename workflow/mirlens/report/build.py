@@ -66,6 +66,7 @@ class ReportBuilder:
         self.themes = order_themes(sorted(set(ev["theme"]) - {""}), res.config)
         self.ev = {t: ev[ev["theme"] == t].reset_index(drop=True) for t in self.themes}
         self.docs = data.DocIndex(res.documents)
+        self.ordered = data.target_order(res.consensus)
 
     # ---- first screen ----------------------------------------------------------------
     def theme_panel(self, theme: str) -> dict:
@@ -142,8 +143,7 @@ class ReportBuilder:
         res = self.res
         m = res.mirnas
         names = set(m["name"]) | {n for ev in self.ev.values() for n in ev["mirna"]}
-        ordered = data.target_order(res.consensus)
-        tops, keys = data.targets_payload(ordered, names)
+        tops, keys = data.targets_payload(self.ordered, names)
         stats, theme_targets = data.stats_payload(res.enrichment, keys, self.alpha)
         sentences = data.sentences_payload(res.mentions, self.theme_docs(), self.docs)
         mirnas = {
@@ -288,7 +288,7 @@ def build_report(
             with atomic_open(Path(plots_dir) / f"{name}.svg") as fh:
                 fh.write(svg.standalone(ctx[name]))
     if xlsx is not None:
-        write_workbook(res, builder.ev, ctx, xlsx)
+        write_workbook(res, builder.ev, builder.ordered, ctx, xlsx)
     return ctx
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from mirlens.io import split_list
 from mirlens.report.fmt import precursor
+from mirlens.report.load import to_float
 
 MAX_THEME_DOCS = 8  # theme-context documents quoted per miRNA and theme
 MAX_OTHER_DOCS = 5  # further documents quoted per precursor (most mentions first)
@@ -27,33 +28,37 @@ MAX_TARGETS = 20  # top targets listed per miRNA (all of them are in consensus.t
 MAX_THEME_TARGETS = 60
 MAX_EXPLORATORY = 5  # exploratory gene sets listed per miRNA (own FDR)
 RESOLVED = ("resolved", "ambiguous")
+STRONG = "strong|luciferase|western|reporter"  # miRTarBase's strong evidence, however labelled
 
 
 def target_order(consensus: pd.DataFrame) -> pd.DataFrame:
     """Consensus rows in evidence order per miRNA: validated strong, validated, n sources, score.
 
-    Adds ``tier`` (2 strong validated, 1 validated, 0 predicted) and ``ns`` (n sources).
+    Returns ``mirna``, ``gene``, ``tier`` (2 strong validated, 1 validated, 0 predicted) and
+    ``ns`` (n sources), indexed like ``consensus``; one lexsort, no per-miRNA pass.
     """
     c = consensus
     ev = c["evidence_mirtarbase"].where(c["evidence_mirtarbase"] != "", c["evidence"])
-    nval = pd.to_numeric(c["n_validated"], errors="coerce")
-    validated = nval.fillna(c["sources"].str.contains("mirtarbase").astype(float)) > 0
-    strong = validated & ev.str.contains("strong|luciferase|western|reporter", case=False)
+    nval = to_float(c["n_validated"])
+    validated = (nval.fillna(c["sources"].str.contains("mirtarbase").astype(float)) > 0).to_numpy()
+    strong = validated & ev.str.contains(STRONG, case=False).to_numpy(dtype=bool)
+    tier = np.where(strong, 2, np.where(validated, 1, 0))
+    ns = to_float(c["n_sources"]).fillna(1).astype(int).to_numpy()
+    mirdb = to_float(c["score_mirdb"]).fillna(0).to_numpy()
+    ts = to_float(c["score_targetscan"]).fillna(0).to_numpy()
+    mirna = pd.factorize(c["mirna"], sort=True)[0]
+    gene = pd.factorize(c["gene_symbol"], sort=True)[0]
+    order = np.lexsort((gene, ts, -mirdb, -ns, -tier, mirna))
     out = pd.DataFrame(
         {
-            "mirna": c["mirna"],
-            "gene": c["gene_symbol"],
-            "tier": np.where(strong, 2, np.where(validated, 1, 0)),
-            "ns": pd.to_numeric(c["n_sources"], errors="coerce").fillna(1).astype(int),
-            "mirdb": -pd.to_numeric(c["score_mirdb"], errors="coerce").fillna(0),
-            "ts": pd.to_numeric(c["score_targetscan"], errors="coerce").fillna(0),
-        }
+            "mirna": c["mirna"].to_numpy(),
+            "gene": c["gene_symbol"].to_numpy(),
+            "tier": tier,
+            "ns": ns,
+        },
+        index=c.index,
     )
-    return out.sort_values(
-        ["mirna", "tier", "ns", "mirdb", "ts", "gene"],
-        ascending=[True, False, False, True, True, True],
-        kind="mergesort",
-    )
+    return out.iloc[order]
 
 
 def targets_payload(ordered: pd.DataFrame, names: set[str]) -> tuple[dict, dict]:
@@ -86,7 +91,8 @@ def stats_payload(enr: pd.DataFrame, keys: dict, alpha: float) -> tuple[dict, di
     """Per miRNA: themed gene-set rows (+ a few exploratory ones), and theme targets.
 
     Rows are [library, gene_set, theme, hypothesis, overlap, set_size, p, fdr, genes, n_genes]
-    with genes in evidence order (at most 20; n_genes says how many there are).
+    with genes in evidence order (at most 20 names; n_genes says how many there are; their
+    evidence tier is in the theme targets). Sets without a target of the miRNA are left out.
     """
     enr = enr.sort_values(["scope", "fdr", "pvalue", "gene_set"], kind="mergesort")
     names = ["scope", "library", "gene_set", "theme", "hypothesis", "overlap", "set_size"]
@@ -95,6 +101,8 @@ def stats_payload(enr: pd.DataFrame, keys: dict, alpha: float) -> tuple[dict, di
     per_theme: dict[str, dict[str, set]] = {}
     n_explo: dict[str, int] = {}
     for scope, lib, gset, theme, hyp, ov, size, p, q, genes in zip(*cols, strict=True):
+        if not ov:
+            continue
         if hyp != "themed":
             if not q <= alpha or n_explo.get(scope, 0) >= MAX_EXPLORATORY:
                 continue
@@ -106,7 +114,7 @@ def stats_payload(enr: pd.DataFrame, keys: dict, alpha: float) -> tuple[dict, di
                 mine.setdefault(t, set()).update(x[0] for x in ordered)
         stats.setdefault(scope, []).append(
             [lib, gset, theme, hyp, _int(ov), _int(size), _float(p), _float(q)]
-            + [ordered[:20], len(ordered)]
+            + [[x[0] for x in ordered[:20]], len(ordered)]
         )
     theme_targets = {
         name: {
@@ -241,7 +249,7 @@ def sentences_payload(
 def pack(payload: dict) -> str:
     """JSON -> gzip (fixed mtime: byte-identical reruns) -> base64, for one inline block."""
     raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    return base64.b64encode(gzip.compress(raw.encode("utf-8"), 9, mtime=0)).decode("ascii")
+    return base64.b64encode(gzip.compress(raw.encode("utf-8"), 6, mtime=0)).decode("ascii")
 
 
 def unpack(text: str) -> dict:

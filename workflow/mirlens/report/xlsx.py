@@ -18,7 +18,7 @@ import pandas as pd
 import xlsxwriter
 
 from mirlens.io import atomic_open
-from mirlens.report.data import MAX_EXPLORATORY, target_order
+from mirlens.report.data import MAX_EXPLORATORY
 from mirlens.report.fmt import precursor
 
 MAX_CELL = 32767  # Excel's limit per cell
@@ -74,12 +74,12 @@ def reported(ev: dict[str, pd.DataFrame], top: int) -> set[str]:
     return {n for df in ev.values() for n in df["mirna"] if precursor(n) in groups} | names
 
 
-def targets_table(res, names: set[str]) -> pd.DataFrame:
-    """Targets of the reported miRNAs in evidence order, at most MAX_TARGETS each."""
-    cons = res.consensus[res.consensus["mirna"].isin(names)]
-    order = target_order(cons)
+def targets_table(res, ordered: pd.DataFrame, names: set[str]) -> pd.DataFrame:
+    """Targets of the reported miRNAs in evidence order (``ordered``: data.target_order),
+    at most MAX_TARGETS each."""
+    order = ordered[ordered["mirna"].isin(names)]
     order = order[order.groupby("mirna").cumcount() < MAX_TARGETS]
-    out = cons.loc[order.index, TARGET_COLS].copy()
+    out = res.consensus.loc[order.index, TARGET_COLS].copy()
     out.insert(2, "evidence_tier", order["tier"].map(TIERS))
     return out
 
@@ -102,14 +102,16 @@ def about_table(res, ctx: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["item", "value"])
 
 
-def write_workbook(res, ev: dict[str, pd.DataFrame], ctx: dict, path: Path) -> None:
+def write_workbook(
+    res, ev: dict[str, pd.DataFrame], ordered: pd.DataFrame, ctx: dict, path: Path
+) -> None:
     evidence = pd.concat(list(ev.values()), ignore_index=True) if ev else res.evidence
     tables = [
         ("about", about_table(res, ctx)),
         ("evidence", evidence),
         ("findings", findings_table(res, ctx["alpha"])),
         ("set_level", res.set_level),
-        ("targets_reported", targets_table(res, reported(ev, ctx["top"]))),
+        ("targets_reported", targets_table(res, ordered, reported(ev, ctx["top"]))),
     ]
     with atomic_open(path, "wb") as fh:
         wb = xlsxwriter.Workbook(

@@ -91,7 +91,15 @@
     if (!total) { add(span, el("span", "meta", "–")); }
     return span;
   }
-  function statsTable(rows) {
+  // Evidence tier of each target of a miRNA, from its theme targets and top targets.
+  function tiers(name) {
+    var out = {}, tt = D.tt[name] || {};
+    Object.keys(tt).forEach(function (t) { tt[t].g.forEach(function (g) { out[g[0]] = g; }); });
+    ((D.t[name] || {}).top || []).forEach(function (g) { out[g[0]] = g; });
+    return out;
+  }
+  function statsTable(rows, name) {
+    var tier = tiers(name);
     var t = el("table", "stats");
     add(t, add(el("thead"), add(el("tr"), el("th", null, "gene set"), el("th", "num", "overlap / set"),
       el("th", "num", "p"), el("th", "num", "FDR"), el("th", null, "overlap genes, strongest evidence first"))));
@@ -102,7 +110,8 @@
       var what = r[3] === "themed" ? r[0] + " · themed: " + r[2] : r[0] + " · exploratory (own FDR)";
       add(tr, add(setName("set", r[1]), el("br"), el("span", "meta", what)),
         el("td", "num", num(r[4]) + " / " + num(r[5])), el("td", "num", fmtP(r[6])),
-        el("td", "num", fmtP(r[7])), add(el("td", "genes"), geneChips(r[8], r[9])));
+        el("td", "num", fmtP(r[7])),
+        add(el("td", "genes"), geneChips(r[8].map(function (g) { return tier[g] || [g, 0, 0]; }), r[9])));
       add(body, tr);
     });
     return t;
@@ -138,7 +147,7 @@
     if (r[14].length) { add(right, el("h4", null, "Claimed in the papers' own sentences"), geneChips(r[14].map(function (g) { return [g, 1, 0]; }), r[14].length)); }
     add(right, el("h4", null, theme + " gene sets: themed FDR " + fmtP(r[12]) + (r[13] !== null ? "; literature as a whole p " + fmtP(r[13]) : "")));
     var st = (D.st[name] || []).filter(function (s) { return s[3] === "themed" && (";" + s[2] + ";").indexOf(";" + theme + ";") >= 0; });
-    add(right, st.length ? statsTable(st) : el("p", "meta", "No themed gene-set row for this miRNA (no targets in the theme's sets)."));
+    add(right, st.length ? statsTable(st, name) : el("p", "meta", "No themed gene-set row for this miRNA (no targets in the theme's sets)."));
     add(right, add(el("p"), "All about ", mirnaButton(name), " and its sibling arm: documents, targets, every gene set."));
     return add(box, add(el("div", "cols"), left, right));
   }
@@ -210,7 +219,7 @@
     var t = D.t[name] || {top: [], n: 0, nv: 0};
     add(div, el("p", "meta", "Targets, strongest evidence first (" + t.n + " in all, " + t.nv + " validated; all in targets/consensus.tsv):"), geneChips(t.top, t.n));
     var st = D.st[name] || [];
-    if (st.length) { add(div, el("p", "meta", "Gene sets (themed, then exploratory with their own FDR):"), statsTable(st)); }
+    if (st.length) { add(div, el("p", "meta", "Gene sets (themed, then exploratory with their own FDR):"), statsTable(st, name)); }
     return div;
   }
   function openMirna(name) {
