@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
@@ -186,6 +187,17 @@ class ReportBuilder:
             "skipped": skipped.head(50).to_dict("records"),
         }
 
+    def figure_rest(self) -> dict:
+        """What the heat map leaves out, in two numbers."""
+        shown = set(svg.top_mirnas(self.ev, self.n_figure))
+        rest = pd.concat(list(self.ev.values())) if self.ev else self.res.evidence
+        rest = rest[~rest["mirna"].isin(shown)]
+        return {
+            "n": rest["mirna"].nunique(),
+            "n_sig": rest.loc[rest["themed_fdr"] <= self.alpha, "mirna"].nunique(),
+            "n_context": rest.loc[rest["n_theme_documents"] > 0, "mirna"].nunique(),
+        }
+
     def context(self) -> dict:
         res = self.res
         panels = [self.theme_panel(t) for t in self.themes]
@@ -205,6 +217,7 @@ class ReportBuilder:
             "documents": self.documents_summary(),
             "heatmap": Markup(svg.heatmap(self.ev, self.themes, self.alpha, self.n_figure)),
             "network": Markup(svg.network(self.ev, self.themes, self.alpha)),
+            "figure_rest": self.figure_rest(),
             "unresolved": res.unresolved.sort_values(
                 ["n_mentions", "text"], ascending=[False, True], kind="mergesort"
             )
