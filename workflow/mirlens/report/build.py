@@ -322,7 +322,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--alpha", type=float, default=0.05, help="themed FDR at which a result is a finding"
     )
-    parser.add_argument("--max-p", type=float, help=argparse.SUPPRESS)  # accepted, unused
 
 
 def run(args: argparse.Namespace) -> int:
