@@ -5,6 +5,9 @@ from snakemake.utils import min_version
 min_version("8.20")
 
 
+include: "workflow/rules/config_file.smk"
+
+
 configfile: "config/config.yaml"
 
 

@@ -168,14 +168,23 @@ HEAD_AT = re.compile(f"(?={HEAD.pattern})", re.IGNORECASE)  # when lower() chang
 _PLURAL_WORDS = ("families", "clusters")
 
 
+MAX_GROUP_LIST = 50
+
+
 def _ends_in_plural_group(work: str, end: int) -> bool:
     """The list going on from ``end`` (continuations, full names too) ends in a plural group
     word: "miR-200 and miR-34 families" names two families, so the plural applies to every
-    member, not only to the last. Not after a name with an arm (a mature is no group)."""
-    while (c := CONT.match(work, end)) is not None:
+    member, not only to the last. Not after a name with an arm (a mature is no group), nor
+    after more than MAX_GROUP_LIST names (a list of names is read in linear time)."""
+    for _ in range(MAX_GROUP_LIST):
+        c = CONT.match(work, end)
+        if c is None:
+            break
         if c["arm"] or c["aonly"] or c["star"]:
             return False  # matures ("miR-139-3p, and miR-142-3p Clusters"): a verb, no group
         end = c.end()
+    else:
+        return False
     w = GROUP_WORD.match(work, end)
     return w is not None and w["word"].lower() in _PLURAL_WORDS
 

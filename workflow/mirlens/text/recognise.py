@@ -61,6 +61,42 @@ def _species_before(work: str, s: int) -> str:
 _MEMO_LIMIT = 50_000  # spellings remembered by an Extractor
 
 
+def _segments(split: list[_Part]) -> list[list[_Part]]:
+    """Runs of items joined by '/', '~' or '-': a list joiner starts a new one; so does '/'
+    between two ranges ("miR-17-92/miR-106b-25" names two clusters)."""
+    segments: list[list[_Part]] = []
+    ranged = False  # the current segment holds a range joiner
+    for j, p in enumerate(split):
+        after = split[j + 1].joiner if j + 1 < len(split) else ""
+        if (
+            not segments
+            or p.joiner in _LIST_JOINERS
+            or (p.joiner == "/" and ranged and after in _RANGE_JOINERS)
+        ):
+            segments.append([p])
+            ranged = False
+        else:
+            segments[-1].append(p)
+            ranged = ranged or p.joiner in _RANGE_JOINERS
+    return segments
+
+
+MAX_LABEL = 120  # characters of an expression quoted in ``expansion``
+
+
+def _label(text: str, start: int, end: int) -> str:
+    """The expression ``text[start:end]`` with its spaces collapsed, for ``expansion``;
+    a long one (an enumeration of hundreds of names) as its ends around " ... ", so that
+    its members' rows do not each repeat it whole."""
+    if end - start > MAX_LABEL * 2:
+        half = MAX_LABEL // 2
+        return f"{_label(text, start, start + half)} ... {_label(text, end - half, end)}"
+    label = " ".join(text[start:end].split())
+    if len(label) > MAX_LABEL:
+        return f"{label[: MAX_LABEL // 2]} ... {label[-MAX_LABEL // 2 :]}"
+    return label
+
+
 def _stands_alone(work: str, end: int) -> bool:
     """Nothing continues the name ending at ``end``, or only another full name after a list
     joiner ("miR-1, miR-22"), unless the list ends in a plural group word ("miR-200 and
@@ -288,23 +324,7 @@ class Extractor:
                 split.append(_Part(p.start, p.end, Item(it.prefix, it.copy), "-"))
             else:
                 split.append(p)
-        # segments: runs of items joined by '/', '~' or '-' (a list joiner starts a new one;
-        # so does '/' between two ranges: "miR-17-92/miR-106b-25" names two clusters)
-        segments: list[list[_Part]] = []
-        for j, p in enumerate(split):
-            if (
-                not segments
-                or p.joiner in _LIST_JOINERS
-                or (
-                    p.joiner == "/"
-                    and any(q.joiner in _RANGE_JOINERS for q in segments[-1][1:])
-                    and j + 1 < len(split)
-                    and split[j + 1].joiner in _RANGE_JOINERS
-                )
-            ):
-                segments.append([p])
-            else:
-                segments[-1].append(p)
+        segments = _segments(split)
         plural = word.endswith(("ies", "s"))
         n_items = len(split)
         out: list[dict] = []
@@ -336,7 +356,7 @@ class Extractor:
                 self._fill(row, res, species, p.item, k, kind)
                 if n_items > 1:
                     note = f" ({row['expansion']})" if row["expansion"] else ""
-                    label = " ".join(text[g0:g1].split())
+                    label = _label(text, g0, g1)
                     row["expansion"] = f"{label} -> {p.item.display(species)}{note}"
                 out.append(row)
         return out
@@ -363,6 +383,6 @@ class Extractor:
             arm_policy=self.norm.arm_policy if ids else "",
         )
         if ids:
-            label = " ".join(text[s0:s1].split())
+            label = _label(text, s0, s1)
             row["expansion"] = f"{label} {kind} -> {';'.join(row['mirbase_names'])} ({note})"
         return row
