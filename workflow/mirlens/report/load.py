@@ -135,11 +135,8 @@ def numeric(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return df
 
 
-def table(path: Path, columns: list[str], notes: list[str], required: bool = False, **kw):
-    """The ``columns`` of a TSV (others are not even parsed); absent ones come back empty.
-
-    ``engine="pyarrow"`` (3x faster) suits big tables of identifiers and numbers.
-    """
+def table(path: Path, columns: list[str], notes: list[str], required: bool = False):
+    """The ``columns`` of a TSV (others are not even parsed); absent ones come back empty."""
     empty = pd.DataFrame({c: pd.Series(dtype=str) for c in columns})
     if not path.is_file():
         if required:
@@ -150,7 +147,7 @@ def table(path: Path, columns: list[str], notes: list[str], required: bool = Fal
         with open(path, encoding="utf-8") as fh:
             header = fh.readline().rstrip("\n").split("\t")
         wanted = [c for c in columns if c in header]
-        df = read_tsv(path, usecols=wanted, **kw) if wanted else empty.copy()
+        df = read_tsv(path, usecols=wanted) if wanted else empty.copy()
     except pd.errors.EmptyDataError:
         return empty
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
@@ -209,7 +206,7 @@ def load_results(root: Path, provenance: Path | None = None, config: Path | None
     mentions = table(root / "mentions.tsv", MENTION_COLS, notes)
     mirnas = numeric(table(root / "mirnas.tsv", MIRNA_COLS, notes), ["n_documents", "n_mentions"])
     unresolved = numeric(table(root / "unresolved.tsv", UNRES_COLS, notes), ["n_mentions"])
-    consensus = table(root / "targets" / "consensus.tsv", CONS_COLS, notes, engine="pyarrow")
+    consensus = table(root / "targets" / "consensus.tsv", CONS_COLS, notes)
     evidence = numeric(table(root / "evidence.tsv", EVIDENCE_COLS, notes), EVIDENCE_NUMERIC)
     enrichment, set_level = _enrichment(root / "enrichment", notes)
     prov_path = provenance if provenance is not None else root / "provenance.json"
