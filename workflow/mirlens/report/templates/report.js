@@ -225,7 +225,9 @@
   function openMirna(name) {
     if (!D || !D.m[name]) { return; }
     var group = D.m[name][0], box = document.getElementById("mirna-detail");
-    var arms = groups()[group] || [name];
+    var arms = (groups()[group] || [name]).slice().sort(function (a, b) {
+      return (D.m[b][2] || 0) - (D.m[a][2] || 0) || (a < b ? -1 : 1);  // the most cited arm first
+    });
     box.textContent = "";
     var art = el("article", "mirna"); art.id = "mirna-open";
     add(art, el("h3", null, group + (arms.length > 1 ? " (" + arms.join(", ") + ")" : "")));
