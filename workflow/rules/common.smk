@@ -185,4 +185,4 @@ def library_raw(wildcards):
 
 def evidence_table(wildcards):
     """results/evidence.tsv once a rule makes it (the report says so when it is missing)."""
-    return ["results/evidence.tsv"] if hasattr(rules, "evidence") else []
+    return ["results/evidence.tsv"] if rules.has("evidence") else []
