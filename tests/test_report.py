@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -279,3 +280,18 @@ def test_cli(tmp_path: Path) -> None:
     soup = BeautifulSoup((out / "index.html").read_text(encoding="utf-8"), "lxml")
     assert len(soup.select('.theme-panel[data-theme="EMT"] tr.ev-row')) == 2
     assert re.search(r"mirlens \S+", soup.find("meta", attrs={"name": "generator"})["content"])
+
+
+def test_user_themes_get_their_own_panel(tmp_path: Path) -> None:
+    results = _results(tmp_path)
+    ev = read_tsv(results / "evidence.tsv")
+    extra = ev[ev["theme"] == "EMT"].assign(theme="stemness", themed_fdr="", best_gene_set="")
+    write_tsv(pd.concat([ev, extra]), results / "evidence.tsv")
+    config = json.loads((results / "config.json").read_text())
+    config["enrichment"]["themes"] = {t: {} for t in ("EMT", "stemness", "angiogenesis", "immune")}
+    (results / "config.json").write_text(json.dumps(config))
+    _, soup = _build(results)
+    panels = [p["data-theme"] for p in soup.select(".theme-panel")]
+    assert panels == ["EMT", "stemness", "angiogenesis", "immune"]  # the configured order
+    verdict = soup.select_one('#verdicts li[data-theme="stemness"]').get_text(" ", strip=True)
+    assert "None at themed FDR ≤ 0.05" in verdict
