@@ -20,6 +20,7 @@ include: "workflow/rules/literature.smk"
 include: "workflow/rules/mirnas.smk"
 include: "workflow/rules/targets.smk"
 include: "workflow/rules/enrichment.smk"
+include: "workflow/rules/evidence.smk"
 include: "workflow/rules/report.smk"
 
 
@@ -27,3 +28,4 @@ rule all:
     input:
         "results/report/index.html",
         "results/provenance.json",
+        "results/evidence.tsv",

@@ -72,7 +72,8 @@ def test_enrichment_fdr_is_monotone_in_p(panc_run):
     for lib in ("hallmark", "go_bp"):
         table = read(panc_run / f"results/enrichment/{lib}.tsv")
         assert not table.empty
-        for _scope, grp in table.groupby("scope"):
+        every = pd.read_parquet(panc_run / f"results/enrichment/{lib}.parquet")
+        for _hypothesis, grp in every.groupby("hypothesis"):  # themed / exploratory
             g = grp.astype({"pvalue": float, "fdr": float}).sort_values("pvalue")
             assert (g["fdr"] >= g["pvalue"] - 1e-12).all()
             assert g["fdr"].is_monotonic_increasing
@@ -178,7 +179,9 @@ def test_every_result_table_follows_its_contract(panc_run):
     tables = dict(contracts.BY_PATH)
     tables.update({f"targets/{s}.tsv": contracts.TARGETS for s in ("targetscan", "mirdb")})
     tables["targets/mirtarbase.tsv"] = contracts.TARGETS
-    tables.update({f"enrichment/{lib}.tsv": contracts.ENRICHMENT for lib in ("hallmark", "go_bp")})
+    for lib in ("hallmark", "go_bp"):
+        tables[f"enrichment/{lib}.tsv"] = contracts.ENRICHMENT
+        tables[f"enrichment/{lib}.set_level.tsv"] = contracts.ENRICHMENT_SET_LEVEL
     for rel, columns in tables.items():
         header = (res / rel).read_text().split("\n", 1)[0].split("\t")
         missing = [c for c in columns if c not in header]

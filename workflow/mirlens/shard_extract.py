@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 CACHE_VERSION = "1"
 PKG = Path(__file__).resolve().parent
 # Code that decides a document's mention records (a change invalidates the cache).
-CODE = ["mentions.py", "mirbase.py", "shard_extract.py", "text"]
+CODE = ["mirbase.py", "shard_extract.py", "text"]
 # Arguments that name outputs or the cache itself, not what is extracted.
 NOT_KEYED = {"shard", "out", "mirnas_out", "unresolved_out", "cache_dir", "digest"}
 

@@ -42,7 +42,8 @@ rule report:
         unresolved="results/unresolved.tsv",
         consensus="results/targets/consensus.tsv",
         enrichment=expand("results/enrichment/{library}.tsv", library=LIBRARIES),
-        evidence=evidence_table,
+        evidence="results/evidence.tsv",
+        set_level=evidence_set_level(),
         provenance="results/provenance.json",
         config="results/config.json",
     output:

@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
 from mirlens import __version__
+from mirlens.evidence.table import TIERS
 from mirlens.io import atomic_open, split_list
 from mirlens.report import data, svg
 from mirlens.report.fmt import fmt_num, fmt_p, precursor, slug
@@ -28,10 +29,6 @@ from mirlens.report.xlsx import write_workbook
 
 TEMPLATES = Path(__file__).parent / "templates"
 THEME_ORDER = ("emt", "angiogenesis", "immune")
-RANK_RULE = (
-    "the order of evidence.tsv, whose rank rule is explained in config/README.md (section "
-    "'evidence')"
-)
 
 
 def order_themes(themes: list[str], config: dict | None) -> list[str]:
@@ -49,13 +46,11 @@ def order_themes(themes: list[str], config: dict | None) -> list[str]:
 
 
 def rank_rule() -> str:
-    """The evidence step's own wording of its rank rule, when it offers one."""
-    try:
-        from mirlens import evidence  # noqa: PLC0415 - optional: owned by the evidence step
-
-        return str(getattr(evidence, "RANK_RULE", "")) or RANK_RULE
-    except ImportError:
-        return RANK_RULE
+    """The evidence table's rank rule in one line (its full wording: config/README.md)."""
+    return (
+        f"tier ({', '.join(TIERS)}), then more theme-context documents, more validated theme "
+        "targets, lower themed FDR (the rule of evidence.tsv, explained in config/README.md)"
+    )
 
 
 class ReportBuilder:
