@@ -131,6 +131,7 @@ class ReportBuilder:
                     + [_num(r.n_predicted_theme_targets), r.best_library, r.best_gene_set]
                     + [_num(r.overlap), data._float(r.pvalue), data._float(r.themed_fdr)]
                     + [data._float(r.set_level_pvalue), split_list(r.claimed_theme_genes)]
+                    + [r.tier]
                 )
             out[theme] = rows
         return out

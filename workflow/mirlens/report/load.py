@@ -62,6 +62,7 @@ EVIDENCE_COLS = [
     "themed_fdr",
     "set_level_pvalue",
     "claimed_theme_genes",
+    "tier",
 ]
 EVIDENCE_NUMERIC = [
     "rank",

@@ -166,7 +166,7 @@
     var tr = el("tr", "ev-row" + (r[12] !== null && r[12] <= D.alpha ? " sig" : ""));
     tr.setAttribute("data-mirna", r[1]); tr.tabIndex = 0;
     var chips = add(el("td", "genes"), geneChips(r[5].slice(0, 6).map(function (g) { return [g, 1, 0]; }), r[6] || 0));
-    add(tr, el("td", "num", num(r[0])), el("td", "name", r[1]), el("td", "num", num(r[2])),
+    add(tr, el("td", "num", num(r[0])), add(el("td", "name", r[1]), r[15] ? el("br") : null, r[15] ? el("span", "tier", r[15]) : null), el("td", "num", num(r[2])),
       el("td", "num", num(r[3])), chips, el("td", "num", fmtP(r[12])),
       add(setName("set", r[9]), r[9] ? el("span", "meta", " (" + num(r[10]) + ")") : null));
     return tr;
