@@ -67,6 +67,12 @@ def findings_table(res, alpha: float) -> pd.DataFrame:
     return rows[[*cols, "pvalue", "fdr", "genes"]].rename(columns={"scope": "mirna"})
 
 
+def set_level_table(res, alpha: float) -> pd.DataFrame:
+    """Set-level answers of the themed sets, and of other sets where their FDR passes."""
+    sl = res.set_level
+    return sl[(sl["hypothesis"] == "themed") | (sl["fdr"] <= alpha)]
+
+
 def reported(ev: dict[str, pd.DataFrame], top: int) -> set[str]:
     """The miRNAs of the first screen (the top of every theme), with their sibling arms."""
     names = {n for df in ev.values() for n in df["mirna"].head(top)}
@@ -110,7 +116,7 @@ def write_workbook(
         ("about", about_table(res, ctx)),
         ("evidence", evidence),
         ("findings", findings_table(res, ctx["alpha"])),
-        ("set_level", res.set_level),
+        ("set_level", set_level_table(res, ctx["alpha"])),
         ("targets_reported", targets_table(res, ordered, reported(ev, ctx["top"]))),
     ]
     with atomic_open(path, "wb") as fh:
