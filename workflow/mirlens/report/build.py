@@ -129,8 +129,8 @@ class ReportBuilder:
                     [_num(r.rank), r.mirna, _num(r.n_documents), _num(r.n_theme_documents), docs]
                     + [split_list(r.validated_theme_targets), _num(r.n_validated_theme_targets)]
                     + [_num(r.n_predicted_theme_targets), r.best_library, r.best_gene_set]
-                    + [_num(r.overlap), data._float(r.pvalue), data._float(r.themed_fdr)]
-                    + [data._float(r.set_level_pvalue), split_list(r.claimed_theme_genes)]
+                    + [_num(r.overlap), data.sig3(r.pvalue), data.sig3(r.themed_fdr)]
+                    + [data.sig3(r.set_level_pvalue), split_list(r.claimed_theme_genes)]
                     + [r.tier]
                 )
             out[theme] = rows
@@ -160,7 +160,7 @@ class ReportBuilder:
             "tt": theme_targets,
             "sl": [
                 [r.library, r.gene_set, r.theme, r.hypothesis, r.n_mirnas, r.n_background]
-                + [data._float(r.pvalue), data._float(r.fdr), r.test]
+                + [data.sig3(r.pvalue), data.sig3(r.fdr), r.test]
                 for r in sl.itertuples(index=False)
             ],
             "docs": self.docs.rows,

@@ -113,7 +113,7 @@ def stats_payload(enr: pd.DataFrame, keys: dict, alpha: float) -> tuple[dict, di
             for t in split_list(theme):
                 mine.setdefault(t, set()).update(x[0] for x in ordered)
         stats.setdefault(scope, []).append(
-            [lib, gset, theme, hyp, _int(ov), _int(size), _float(p), _float(q)]
+            [lib, gset, theme, hyp, as_int(ov), as_int(size), sig3(p), sig3(q)]
             + [[x[0] for x in ordered[:20]], len(ordered)]
         )
     theme_targets = {
@@ -130,11 +130,12 @@ def _capped(items: list, n: int) -> dict:
     return {"g": items[:n], "n": len(items)}
 
 
-def _int(v: Any) -> int | None:
+def as_int(v: Any) -> int | None:
     return None if v != v or v is None else int(v)
 
 
-def _float(v: Any) -> float | None:
+def sig3(v: Any) -> float | None:
+    """A statistic rounded to 3 significant digits (the page shows 2), None when missing."""
     return None if v != v or v is None else float(f"{float(v):.3g}")
 
 
