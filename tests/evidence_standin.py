@@ -210,6 +210,18 @@ def evidence_table(
     return ev.drop(columns=["_sig", "_q", "_nd"])
 
 
+def copy_table(src: Path, dst: Path) -> None:
+    """Copy a file; a TSV written before cells were escaped (quoted cells) is re-encoded."""
+    if src.suffix != ".tsv":
+        shutil.copyfile(src, dst)
+        return
+    try:
+        read_tsv(src, nrows=None)
+        shutil.copyfile(src, dst)
+    except pd.errors.ParserError:
+        write_tsv(pd.read_csv(src, sep="\t", dtype=str, keep_default_na=False), dst)
+
+
 def build(src: Path, dst: Path) -> Path:
     """Copy what the report reads from ``src`` to ``dst`` with contract-shaped stand-ins."""
     src, dst = Path(src), Path(dst)
@@ -224,7 +236,7 @@ def build(src: Path, dst: Path) -> Path:
     ]:
         if (src / rel).is_file() and not (dst / rel).exists():
             (dst / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(src / rel, dst / rel)
+            copy_table(src / rel, dst / rel)
     for p in (src / "targets").glob("*.stats.json"):
         shutil.copyfile(p, dst / "targets" / p.name)
     mirnas = read_tsv(dst / "mirnas.tsv")
