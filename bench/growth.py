@@ -252,6 +252,9 @@ def main() -> None:
     parser.add_argument("--mirror", default=None, help="mirror URL (default: start one)")
     parser.add_argument("--work", default=None, help="folder for the workspaces (kept)")
     parser.add_argument("--no-dag", action="store_true", help="skip the 2,048-shard dry run")
+    parser.add_argument(
+        "--warm", default=None, help="resources/ of an earlier run (downloads, stores): no warm-up"
+    )
     parser.add_argument("extra", nargs="*", help="extra Snakemake arguments (e.g. targets)")
     args = parser.parse_args()
     sizes = [2000] if args.quick else args.sizes
@@ -259,9 +262,13 @@ def main() -> None:
     if args.mirror is None:
         server, args.mirror = start_mirror()
     base = Path(args.work or tempfile.mkdtemp(prefix="mirlens-growth-"))
+    base.mkdir(parents=True, exist_ok=True)
     try:
         texts = real_texts()
-        shared_res, warm_s = warm_up(base, texts, args.mirror, args.cores)
+        if args.warm:
+            shared_res, warm_s = Path(args.warm).resolve(), 0.0
+        else:
+            shared_res, warm_s = warm_up(base, texts, args.mirror, args.cores)
         result = {"distinct_texts": len(texts), "cores": args.cores, "warmup_s": warm_s,
                   "n_shards": args.n_shards, "extra_args": args.extra, "sizes": []}  # fmt: skip
         for n in sizes:

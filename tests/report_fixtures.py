@@ -370,33 +370,8 @@ MIRNA_COLS = list(contracts.MIRNAS)
 UNRES_COLS = list(contracts.UNRESOLVED)
 TARGET_COLS = list(contracts.TARGETS)
 CONS_COLS = list(contracts.CONSENSUS)
-ENR_COLS = [
-    "scope",
-    "mirbase_id",
-    "gene_set",
-    "theme",
-    "hypothesis",
-    "set_size",
-    "overlap",
-    "expected",
-    "universe_size",
-    "odds_ratio",
-    "pvalue",
-    "pvalue_hypergeom",
-    "fdr",
-    "genes",
-]
-SET_LEVEL_COLS = [
-    "gene_set",
-    "theme",
-    "hypothesis",
-    "n_mirnas",
-    "n_background",
-    "statistic",
-    "pvalue",
-    "fdr",
-    "test",
-]
+ENR_COLS = list(contracts.ENRICHMENT)
+SET_LEVEL_COLS = list(contracts.ENRICHMENT_SET_LEVEL)
 THEMES = ["EMT", "angiogenesis", "immune"]
 
 

@@ -130,7 +130,8 @@ class _CutShort(BaseHTTPRequestHandler):
         self.close_connection = True
 
 
-def test_download_cut_short_leaves_no_file(tmp_path):
+def test_download_cut_short_leaves_no_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("MIRLENS_DOWNLOAD_ATTEMPTS", "2")  # each fetch retries; keep it short
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _CutShort)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
@@ -142,6 +143,10 @@ def test_download_cut_short_leaves_no_file(tmp_path):
     assert proc.returncode != 0
     files = [p for p in (tmp_path / "resources").rglob("*") if p.is_file()]
     assert [p.name for p in files if not p.name.startswith("sources.lock")] == []
+    log = next((tmp_path / "logs" / "fetch").rglob("mature.fa.log")).read_text()
+    errors = [line for line in log.splitlines() if " ERROR " in line]
+    assert len(errors) == 1 and "download cut short" in errors[0] and "mirror:" in errors[0]
+    assert "Traceback" not in log
 
 
 def test_snakemake_report_builds(panc_run):

@@ -100,5 +100,9 @@ def test_incremental_run_equals_scratch_run(tmp_path, mirror_url, panc_records):
     moved = int((both["shard_8"] != both["shard_9"]).sum())
     assert 0 < moved <= 60 // 4
     assert extracted(grow)[0] == 0
+    # the shards that kept their documents did not rerun
+    nine = read(grow / "results/literature/shards.tsv").set_index("shard")["sha256"]
+    rerun = {p.stem for p in (grow / "logs/mentions").glob("*.log")}
+    assert rerun == {s for s in nine.index if nine[s] != shards["sha256"].get(s)}
     for name in TARGETS:
         assert (grow / name).read_bytes() == (scratch / name).read_bytes(), name

@@ -244,6 +244,8 @@ def test_store_selection_equals_fresh_statistics(targetscan, hallmark, tmp_path)
     ctx = prepare(hallmark, targetscan)
     path = tmp_path / "store.parquet"
     info = stats_store.build(ctx, path, {"key": "test"})
+    stats_store.build(ctx, tmp_path / "two.parquet", {"key": "test"}, workers=2)
+    assert (tmp_path / "two.parquet").read_bytes() == path.read_bytes()
     assert info["key"] == "test" and len(info["mirnas"]) == len(ctx.background)
     pick = ctx.background[::7] + ["not-a-mirna"]
     found, got, _ = stats_store.select(path, pick)

@@ -176,6 +176,10 @@ def test_cli_writes_the_contract_table(tmp_path):
         argv += [f"--{key}", str(tmp_path / f"{key}.tsv")]
     argv += ["--gmt", f"hall={tmp_path / 'hall.gmt'}", f"go={tmp_path / 'go.gmt'}"]
     argv += ["--enrichment", f"hall={tmp_path / 'hall.tsv'}"]
+    pd.DataFrame(
+        {"gene_set": ["H_EMT", "H_EMT"], "scope": ["genes_union", "literature_mirnas"]}
+    ).assign(pvalue=["0.9", "0.02"]).to_csv(tmp_path / "hall.set_level.tsv", sep="\t", index=False)
+    argv += ["--set-level", f"hall={tmp_path / 'hall.set_level.tsv'}"]
     assert main(argv) == 0
     first = out.read_bytes()
     table = read_tsv(out)
@@ -190,5 +194,6 @@ def test_cli_writes_the_contract_table(tmp_path):
         "0.001",
     )
     assert top["n_predicted_theme_targets"] == "1" and top["claimed_theme_genes"] == ""
+    assert top["set_level_pvalue"] == "0.02"
     assert main(argv) == 0 and out.read_bytes() == first  # byte-identical rerun
     assert main([*argv[:-1], "hall"]) == 1  # LIB=PATH is required

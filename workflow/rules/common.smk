@@ -218,13 +218,6 @@ def evidence_mirtarbase():
     return ["results/targets/mirtarbase.tsv"] if "mirtarbase" in SOURCES else []
 
 
-def evidence_set_level():
-    """The set-level tables, where the enrich rule writes them."""
-    if "set_level" not in rules.enrich.output.keys():
-        return []
-    return expand("results/enrichment/{library}.set_level.tsv", library=LIBRARIES)
-
-
 def by_library(paths):
     """`LIB=PATH` arguments, one per library, in LIBRARIES order (paths from expand())."""
     return " ".join(shlex.quote(f"{lib}={path}") for lib, path in zip(LIBRARIES, paths))

@@ -78,7 +78,7 @@ rule enrich_store:
         " --universe {input.universe:q} --gmt {input.library:q} --format {params.format}"
         " --library {wildcards.library}"
         " --min-size {params.min_size} --max-size {params.max_size} --strata {params.strata}"
-        " --key {wildcards.key} --out {output:q} > {log:q} 2>&1"
+        " --key {wildcards.key} --threads {threads} --out {output:q} > {log:q} 2>&1"
 
 
 rule enrich:

@@ -7,7 +7,7 @@ rule evidence:
         themes="results/enrichment/themes.json",
         gmt=expand("resources/genesets/{library}.gmt", library=LIBRARIES),
         enrichment=expand("results/enrichment/{library}.tsv", library=LIBRARIES),
-        set_level=evidence_set_level(),
+        set_level=expand("results/enrichment/{library}.set_level.tsv", library=LIBRARIES),
     output:
         report(
             "results/evidence.tsv",
@@ -20,9 +20,7 @@ rule evidence:
         ),
         gmt=lambda w, input: by_library(input.gmt),
         enrichment=lambda w, input: by_library(input.enrichment),
-        set_level=lambda w, input: (
-            f"--set-level {by_library(input.set_level)}" if input.set_level else ""
-        ),
+        set_level=lambda w, input: by_library(input.set_level),
         species=config["species"],
         alpha=config["report"]["alpha"],
     log:
@@ -32,6 +30,5 @@ rule evidence:
     shell:
         "python -m mirlens evidence --mentions {input.mentions:q} --mirnas {input.mirnas:q}"
         " --consensus {input.consensus:q} {params.mirtarbase} --themes {input.themes:q}"
-        " --gmt {params.gmt} --enrichment {params.enrichment} {params.set_level}"
-        " --species {params.species}"
-        " --alpha {params.alpha} --out {output:q} > {log:q} 2>&1"
+        " --gmt {params.gmt} --enrichment {params.enrichment} --set-level {params.set_level}"
+        " --species {params.species} --alpha {params.alpha} --out {output:q} > {log:q} 2>&1"

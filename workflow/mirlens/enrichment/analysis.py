@@ -34,23 +34,33 @@ class EnrichmentResult:
 def run_statistics(ctx: Context, mirnas: list[str], T_run, store: Path | None, meta: dict):
     """(R, K) statistics of the run's miRNAs: from the store where it holds them with the
     same targets, computed here otherwise (e.g. run-only sources such as ENCORI)."""
-    out = {}
+    n_run = query_sizes(T_run)
+    stored: dict[str, int] = {}  # run miRNA -> row of the store selection
+    selected: dict = {}
     if store is not None:
-        found, stats, info = stats_store.select(store, mirnas)
+        found, selected, info = stats_store.select(store, mirnas)
         if info.get("sets") != ctx.sets.names or info.get("universe_size") != ctx.universe.size:
             raise MirlensError(f"{store}: built for another universe or library than this run")
-        n_run = dict(zip(mirnas, query_sizes(T_run).tolist(), strict=True))
-        for i, name in enumerate(found):
-            if stats["n_targets"][i, 0] == n_run[name]:
-                out[name] = {c: v[i] for c, v in stats.items()}
-    fresh = [i for i, name in enumerate(mirnas) if name not in out]
-    meta["mirnas_from_store"] = len(out)
+        position = {m: i for i, m in enumerate(mirnas)}
+        for j, name in enumerate(found):
+            if selected["n_targets"][j, 0] == n_run[position[name]]:
+                stored[name] = j
+    fresh = [i for i, name in enumerate(mirnas) if name not in stored]
+    meta["mirnas_from_store"] = len(stored)
     meta["mirnas_computed"] = len(fresh)
-    if fresh:
-        stats = mirna_statistics(T_run[fresh], ctx.sets.matrix, ctx.model)
-        for j, i in enumerate(fresh):
-            out[mirnas[i]] = {c: v[j] for c, v in stats.items()}
-    return {c: np.vstack([out[m][c] for m in mirnas]) for c in next(iter(out.values()))}
+    computed = mirna_statistics(T_run[fresh], ctx.sets.matrix, ctx.model) if fresh else {}
+    columns = computed or selected
+    out = {
+        c: np.empty((len(mirnas), len(ctx.sets.names)), dtype=np.asarray(v).dtype)
+        for c, v in columns.items()
+    }
+    take = [i for i, name in enumerate(mirnas) if name in stored]
+    for c in out:
+        if take:
+            out[c][take] = selected[c][[stored[mirnas[i]] for i in take]]
+        if fresh:
+            out[c][fresh] = computed[c]
+    return out
 
 
 def background_z(ctx: Context, exclude: Sequence[str]) -> np.ndarray:

@@ -15,8 +15,19 @@ hypergeometric law on the whole universe whose mean is that stratified expectati
 from Cornfield's mean equation): exact arithmetic, no Monte-Carlo floor, the discrete and
 skewed shape of small overlaps kept (a normal approximation, as in the
 Cochran-Mantel-Haenszel statistic, is anti-conservative there), and the non-central law's
-variance bounds the stratified one from above (conservative). ``bench/enrichment_calibration.py``
-compares this with goseq's Wallenius test and the CMH z-test on the mirror's pairs.
+variance is about that of the stratified sum, slightly above (conservative).
+
+Chosen by measurement (``bench/enrichment_calibration.py``, the mirror's pairs under the
+shipped consensus: 2,480 miRNAs x 10 random sets per Hallmark set with its targetability,
+1.24 M cells; randomised p, share < 0.05 / KS p):
+
+- this test: 0.048 / 0.64 (5, 10, 20, 40 strata: 0.047-0.048, KS 0.39-0.73); miR-29a/b/c-3p
+  -> Hallmark EMT p 2.8e-8 / 9.4e-8 / 1.6e-8; ~1 us per p-value, vectorised.
+- CMH z-test over the same strata: 0.072 / 3e-29 (anti-conservative: normal tails).
+- goseq's Wallenius test (one odds per set, gene weight = targetability): 0.055 / 0.15 on
+  1,500 cells; p 5.8e-9 / 2.2e-8 / 2.8e-9, but 3-10 ms per p-value in scipy (15 M GO BP
+  cells ~ a day) and one odds per set ignores each miRNA's own targetability profile.
+- plain hypergeometric: 0.065 / 0.03 (inflated), p 2e-10 / 9e-10 / 9e-11.
 """
 
 from __future__ import annotations

@@ -31,7 +31,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--library", help="library name (default: the GMT file name stem)")
     parser.add_argument("--min-size", type=int, default=5, help="smallest set size in universe")
     parser.add_argument("--max-size", type=int, default=2000, help="largest set size in universe")
-    parser.add_argument("--threads", type=int, default=1, help="accepted for the rule")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="processes for enrich-store (enrich: one)"
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -117,7 +119,7 @@ def run_store(args: argparse.Namespace) -> int:
     background = read_pairs(args.background)
     universe = read_gene_list(args.universe) if args.universe else None
     ctx = prepare(library, background, universe, args.min_size, args.max_size, args.strata)
-    info = stats_store.build(ctx, args.out, {"key": args.key})
+    info = stats_store.build(ctx, args.out, {"key": args.key}, workers=args.threads)
     log.info(
         "%s: store of %d miRNAs x %d sets -> %s",
         library.name,

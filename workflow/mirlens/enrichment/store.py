@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing as mp
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -29,12 +32,41 @@ log = logging.getLogger(__name__)
 BLOCK = 128  # miRNAs per computation block and row group
 
 
-def build(ctx: Context, path: str | Path, meta: dict | None = None) -> dict:
+_CTX: Context | None = None  # the context of a worker process (set by fork)
+
+
+def _block(rows: np.ndarray) -> dict[str, np.ndarray]:
+    """The stored columns of one block of background miRNAs (cells with overlap > 0)."""
+    ctx = _CTX
+    stats = mirna_statistics(ctx.targets[rows], ctx.sets.matrix, ctx.model)
+    r, k = np.nonzero(stats["overlap"])
+    cols = {"mirna_code": rows[r], "set_code": k, "overlap": stats["overlap"][r, k]}
+    return cols | {c: stats[c][r, k] for c in ("pvalue", "pvalue_hypergeom")}
+
+
+def _blocks(ctx: Context, workers: int) -> Iterator[dict[str, np.ndarray]]:
+    """Every block in order, computed by ``workers`` forked processes (1: in this one)."""
+    global _CTX
+    _CTX = ctx
+    starts = range(0, len(ctx.background), BLOCK)
+    rows = [np.arange(a, min(a + BLOCK, len(ctx.background))) for a in starts]
+    try:
+        if workers <= 1 or len(rows) <= 1 or "fork" not in mp.get_all_start_methods():
+            yield from map(_block, rows)
+            return
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+            yield from pool.map(_block, rows)
+    finally:
+        _CTX = None
+
+
+def build(ctx: Context, path: str | Path, meta: dict | None = None, workers: int = 1) -> dict:
     """Write every background miRNA's statistics against every tested set.
 
     Only cells with overlap > 0 are rows (p = 1 elsewhere); the rest of every statistic
     follows from the strata margins, kept with the miRNA and set names in the description
-    (Parquet schema metadata). Returns the description.
+    (Parquet schema metadata). Blocks are computed by ``workers`` processes and written
+    in order, so the file does not depend on their number. Returns the description.
     """
     Nb, Mb = strata_margins(ctx.targets, ctx.sets.matrix, ctx.model)
     info = ctx.describe() | {"store_version": STORE_VERSION} | (meta or {})
@@ -51,12 +83,7 @@ def build(ctx: Context, path: str | Path, meta: dict | None = None) -> dict:
         metadata={b"mirlens": json.dumps(info).encode()},
     )
     with atomic_open(path, "wb") as fh, pq.ParquetWriter(fh, schema, compression="zstd") as w:
-        for start in range(0, len(ctx.background), BLOCK):
-            rows = np.arange(start, min(start + BLOCK, len(ctx.background)))
-            stats = mirna_statistics(ctx.targets[rows], ctx.sets.matrix, ctx.model)
-            r, k = np.nonzero(stats["overlap"])
-            cols = {"mirna_code": rows[r], "set_code": k, "overlap": stats["overlap"][r, k]}
-            cols |= {c: stats[c][r, k] for c in ("pvalue", "pvalue_hypergeom")}
+        for cols in _blocks(ctx, workers):
             w.write_table(pa.table({c: pa.array(v, schema.field(c).type) for c, v in cols.items()}))
     return info
 

@@ -47,10 +47,13 @@ def themed_rows(table: pd.DataFrame, library: str) -> pd.DataFrame:
 
 
 def set_level_pvalues(path: Path, library: str) -> pd.DataFrame:
-    """gene set -> the set-level p-value of its first (main) row, if the table exists."""
+    """gene set -> the p-value of the literature-wide test of the set, if the table exists."""
     if not path.is_file():
         return levels_empty()
-    table = read_tsv(path).drop_duplicates("gene_set")
+    table = read_tsv(path)
+    if "scope" in table:  # the literature's miRNAs vs the background (not genes_union rows)
+        table = table[table["scope"] == "literature_mirnas"]
+    table = table.drop_duplicates("gene_set")
     return pd.DataFrame(
         {
             "best_library": library,

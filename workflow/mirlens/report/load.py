@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from mirlens import contracts
 from mirlens.errors import MirlensError
 from mirlens.io import read_tsv
 
@@ -44,26 +45,7 @@ CONS_COLS = [
     "score_mirdb",
     "score_targetscan",
 ]
-EVIDENCE_COLS = [
-    "theme",
-    "rank",
-    "mirna",
-    "mirbase_id",
-    "n_documents",
-    "n_theme_documents",
-    "theme_documents",
-    "validated_theme_targets",
-    "n_validated_theme_targets",
-    "n_predicted_theme_targets",
-    "best_library",
-    "best_gene_set",
-    "overlap",
-    "pvalue",
-    "themed_fdr",
-    "set_level_pvalue",
-    "claimed_theme_genes",
-    "tier",
-]
+EVIDENCE_COLS = list(contracts.EVIDENCE)
 EVIDENCE_NUMERIC = [
     "rank",
     "n_documents",
@@ -90,17 +72,7 @@ ENR_COLS = [
     "genes",
 ]
 ENR_NUMERIC = ["set_size", "overlap", "expected", "odds_ratio", "pvalue", "fdr"]
-SET_LEVEL_COLS = [
-    "gene_set",
-    "theme",
-    "hypothesis",
-    "n_mirnas",
-    "n_background",
-    "statistic",
-    "pvalue",
-    "fdr",
-    "test",
-]
+SET_LEVEL_COLS = list(contracts.ENRICHMENT_SET_LEVEL)
 COMBINED_SCOPES = ("genes_union", "pathways_union", "weighted")
 
 
