@@ -43,7 +43,7 @@ rule report:
         consensus="results/targets/consensus.tsv",
         enrichment=expand("results/enrichment/{library}.tsv", library=LIBRARIES),
         evidence="results/evidence.tsv",
-        set_level=evidence_set_level(),
+        set_level=expand("results/enrichment/{library}.set_level.tsv", library=LIBRARIES),
         provenance="results/provenance.json",
         config="results/config.json",
     output:
