@@ -35,7 +35,10 @@ def write_config(work: Path, mirror: str, paths: list[str], **overrides) -> Path
     return path
 
 
-def snakemake(work: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+def snakemake(
+    work: Path, *args: str, check: bool = True, **run: object
+) -> subprocess.CompletedProcess:
+    """Run the workflow in ``work``; ``run`` goes to subprocess.run (env, cwd, timeout)."""
     cmd = [
         sys.executable,
         "-m",
@@ -50,7 +53,7 @@ def snakemake(work: Path, *args: str, check: bool = True) -> subprocess.Complete
         "2",
         *args,
     ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+    proc = subprocess.run(cmd, capture_output=True, text=True, **{"timeout": 1800, **run})
     if check and proc.returncode != 0:
         logs = (
             "\n".join(

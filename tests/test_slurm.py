@@ -1,0 +1,110 @@
+"""The workflow on a real SLURM cluster (munged + slurmctld + slurmd on localhost), through the
+shipped profile `workflow/profiles/slurm`, against the loopback mirror.
+
+Debian's slurm-wlm and munge are installed when missing and we are root (as in CI). The run
+must go through SLURM (sbatch job ids, jobs known to slurmctld, all COMPLETED), finish within a
+bounded time (a job asking for more than the node has would stay PENDING for ever), and give
+tables byte-identical to a local `--cores 2` run of the same documents.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import IN_CI
+from slurm_cluster import LocalSlurm, install_packages
+from workflow_runs import REPO, digests, jsonl, snakemake, workspace, write_config
+
+pytestmark = pytest.mark.slurm
+
+PROFILE = REPO / "workflow" / "profiles" / "slurm"
+RUN_TIMEOUT = 600  # s; the run takes ~3 min on 2 cores
+
+
+def _unavailable(msg: str) -> None:
+    if IN_CI:
+        pytest.fail(msg)
+    pytest.skip(msg)
+
+
+@pytest.fixture(scope="session")
+def slurm(tmp_path_factory):
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        _unavailable("the local SLURM daemons need root (CI runs the tests as root)")
+    why = install_packages()
+    if why:
+        _unavailable(why)
+    cluster = LocalSlurm(tmp_path_factory.mktemp("slurm"))
+    try:
+        try:
+            cluster.start()
+        except FileExistsError as exc:
+            _unavailable(f"not starting a test SLURM: {exc}")
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def _run_pair(tmp_path_factory, mirror_url, shared_resources, records, slurm):
+    """The same documents, once locally and once through the SLURM profile."""
+    works = {}
+    for name in ("local", "cluster"):
+        work = workspace(tmp_path_factory, f"slurm_{name}", shared_resources)
+        (work / "docs").mkdir()
+        (work / "docs" / "sample.jsonl").write_text(jsonl(records))
+        write_config(work, mirror_url, ["docs"])  # relative: same documents.tsv in both
+        works[name] = work
+    snakemake(works["local"])  # also fills the shared downloads and stores
+    try:
+        proc = snakemake(
+            works["cluster"],
+            "--profile",
+            str(PROFILE),
+            env=slurm.env,
+            cwd=works["cluster"],
+            timeout=RUN_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"SLURM run not done after {RUN_TIMEOUT}s: {slurm.jobs()}\n{slurm.logs()}")
+    return works, proc
+
+
+def test_workflow_through_slurm_equals_local_run(
+    slurm, tmp_path_factory, mirror_url, shared_resources, panc_records
+):
+    works, proc = _run_pair(
+        tmp_path_factory, mirror_url, shared_resources, panc_records[:60], slurm
+    )
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, f"{out[-8000:]}\n{slurm.logs()}"
+
+    # Jobs went through SLURM: the executor's sbatch ids are slurmctld's jobs, all COMPLETED.
+    submitted = set(re.findall(r"submitted with SLURM jobid (\d+)", out))
+    jobs = {j["id"]: j for j in slurm.jobs()}
+    assert len(submitted) >= 5, out[-4000:]
+    assert submitted <= set(jobs), (submitted, jobs)
+    assert {jobs[i]["state"] for i in submitted} == {"COMPLETED"}, jobs
+    # Groups and local rules kept the job count small: extraction is 8 shards in 2 jobs.
+    assert len(submitted) <= 8, out[-4000:]
+    for rule in ("fetch", "report", "provenance", "themes"):
+        assert not re.search(rf"rule_{rule}\b", " ".join(j["name"] for j in jobs.values()))
+    # No job asked for more than the node has (the old profile's enrich=4 hung on 2 CPUs).
+    node_cpus = int(slurm.run("sinfo", "-h", "-o", "%c").stdout.strip())
+    assert all(int(jobs[i]["cpus"]) <= node_cpus for i in submitted), jobs
+
+    # Same tables, byte for byte (provenance without download dates: see digests()).
+    local, cluster = (digests(w / "results") for w in (works["local"], works["cluster"]))
+    assert local and cluster == local
+    assert _rule_logs(works["cluster"]) == _rule_logs(works["local"])
+
+
+def _rule_logs(work: Path) -> set[str]:
+    """Every rule's own log file, relative to the workspace (where a user looks first)."""
+    return {
+        str(p.relative_to(work)) for p in (work / "logs").rglob("*.log") if "slurm" not in p.parts
+    }
