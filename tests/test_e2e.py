@@ -104,9 +104,10 @@ def test_new_documents_rerun_only_their_shards(panc_run, panc_records):
     pending = set()
     for line in summary.splitlines():
         cols = line.split("\t")
-        if cols[0].startswith("results/mentions/") and cols[0].endswith(".jsonl"):
+        name = Path(cols[0]).name
+        if cols[0].startswith("results/mentions/") and name.split(".")[1:] == ["parquet"]:
             if "update pending" in line:
-                pending.add(Path(cols[0]).stem)
+                pending.add(name.split(".")[0])
     assert pending == changed
     snakemake(panc_run)
     docs = read(panc_run / "results/literature/documents.tsv")

@@ -126,12 +126,15 @@ def test_duplicates_same_text_kept_once_different_text_skipped(tmp_path):
         + "\n",
         encoding="utf-8",
     )
-    # argument order does not matter: the first by path wins
+    # argument order does not matter: the richer (longer) text wins, whichever file it is in
     table = collect([tmp_path / "b.jsonl", tmp_path / "a.jsonl"], 2, tmp_path / "out")
     rows = {(r.doc_id, Path(r.path).name): r.status for r in table.itertuples()}
-    first = str(tmp_path / "a.jsonl")
-    assert rows[("P1", "a.jsonl")] == "ok"
-    assert rows[("P1", "b.jsonl")] == f"skipped: duplicate doc_id (first in {first})"
+    richer = str(tmp_path / "b.jsonl")
+    assert rows[("P1", "b.jsonl")] == "ok"
+    assert rows[("P1", "a.jsonl")] == (
+        f"skipped: duplicate doc_id, shorter text (12 chars) than the copy kept from {richer}"
+        " (23 chars)"
+    )
     assert rows[("P2", "a.jsonl")] == "ok"
     assert rows[("P2", "b.jsonl")].startswith("skipped: duplicate doc_id, same text")
     assert table.loc[table["status"] != "ok", "shard"].eq("").all()
@@ -140,7 +143,7 @@ def test_duplicates_same_text_kept_once_different_text_skipped(tmp_path):
         for p in sorted((tmp_path / "out" / "shards").iterdir())
         for r in read_jsonl(p)
     }
-    assert texts == {"P1": "miR-21 first", "P2": "miR-22 text"}
+    assert texts == {"P1": "miR-21 a different text", "P2": "miR-22 text"}
 
 
 def test_missing_input_is_an_error_naming_it_but_optional_folders_are_fine(tmp_path):

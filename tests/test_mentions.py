@@ -6,8 +6,8 @@ import pytest
 from conftest import shared_path
 from mention_scoring import release_for
 
-from mirlens.mentions import Extractor, Normaliser, sentence_at, sentence_bounds
 from mirlens.mirbase import read_gff3, read_mature
+from mirlens.text import Extractor, Normaliser, sentence_at, sentence_bounds
 
 FAMILY_INFO = "mirror/www.targetscan.org/vert_80/vert_80_data_download/miR_Family_Info.txt.zip"
 

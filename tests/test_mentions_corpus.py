@@ -11,7 +11,7 @@ from conftest import shared_path
 from mention_scoring import gold_in_release, load_gold, release_for, score_spans, spans_of
 
 from mirlens.cli import main
-from mirlens.mentions import Normaliser, extract_documents
+from mirlens.text import Normaliser, extract_documents
 
 
 @pytest.fixture(scope="module")

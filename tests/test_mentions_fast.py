@@ -15,8 +15,9 @@ import pytest
 from conftest import shared_path
 from mention_scoring import release_for
 
-from mirlens import mentions as M
-from mirlens.mentions import Extractor, Normaliser, extract_documents, write_records
+from mirlens.text import Extractor, Normaliser, extract_documents, write_records
+from mirlens.text import grammar as G
+from mirlens.text import sentences as S
 
 EDGE = [
     "et al. The miR-21. E.g. miR-9. A. Smith. (Fig. 2) A.\n\nthe next",
@@ -44,14 +45,14 @@ def release(mirbase_dir):
 
 
 def test_sentence_regex_equals_one_lookbehind_per_abbreviation(texts):
-    plain = "".join(rf"(?<![\s(\[]{re.escape(a)}\.)(?<!^{re.escape(a)}\.)" for a in M._ABBREV)
+    plain = "".join(rf"(?<![\s(\[]{re.escape(a)}\.)(?<!^{re.escape(a)}\.)" for a in S._ABBREV)
     reference = re.compile(
-        r"(?:\.(?i:" + plain + r")(?<![^\w][A-Z]\.)|[!?])" + M._END + r"|\n\s*\n"
+        r"(?:\.(?i:" + plain + r")(?<![^\w][A-Z]\.)|[!?])" + S._END + r"|\n\s*\n"
     )
     n = 0
     for t in texts:
         want = [0, *(m.end() for m in reference.finditer(t))]
-        assert M.sentence_bounds(t) == want
+        assert S.sentence_bounds(t) == want
         n += len(want) > 1
     assert n > 200  # the texts do have sentences
 
@@ -60,27 +61,10 @@ def test_candidates_are_every_position_of_the_plain_scan(texts):
     for t in texts:
         lower = t.lower()
         want, pos = [], 0
-        while c := M.CAND.search(lower, pos):
+        while c := G.CAND.search(lower, pos):
             want.append(c.start())
             pos = c.start() + 1
-        assert M.candidates(lower) == want
-
-
-def test_lean_head_agrees_with_head_and_tail(texts):
-    checked = 0
-    for t in texts:
-        for s in M.candidates(t.lower()):
-            m = M.HEAD.match(t, s)
-            before = t[s - 1] if s else " "
-            if m and (before.isalnum() or before == "_"):
-                m = None
-            lean = M.HEAD_LEAN.match(t, s)
-            assert (lean is None) == (m is None), (t, s)
-            if m:
-                assert lean.span() == m.span() and lean["gene"] == m["gene"]
-                assert (lean["tail"] is None) == (M.TAIL.match(t, m.end()) is None)
-                checked += 1
-    assert checked > 500
+        assert G.candidates(lower) == want
 
 
 def test_word_lookbehind_is_isalnum_or_underscore():
@@ -89,9 +73,9 @@ def test_word_lookbehind_is_isalnum_or_underscore():
     assert odd == []
 
 
-def test_memoised_rows_equal_rows_made_fresh(texts, release):
-    """One extractor over all documents (memos warm, rows copied from templates) gives the
-    records of a fresh extractor per document, and clearing the memos changes nothing."""
+def test_one_extractor_equals_a_fresh_one_per_document(texts, release):
+    """One extractor over all documents (caches of the normaliser warm) gives the records of
+    a fresh extractor per document."""
     norm = Normaliser(release, "hsa", "both")
     docs = [(str(i), t) for i, t in enumerate(texts)]
     shared = list(extract_documents(docs, norm))
@@ -101,27 +85,6 @@ def test_memoised_rows_equal_rows_made_fresh(texts, release):
     fresh.sort(key=lambda r: (r["doc_id"], r["start"], r["end"]))
     assert len(shared) > 1000
     assert shared == fresh
-    ex = Extractor(norm)
-    ex_small = Extractor(norm)
-    for d, t in docs:
-        ex_small._single.clear()
-        ex_small._groups.clear()
-        assert ex.extract(d, t) == ex_small.extract(d, t)
-
-
-def test_gc_state_is_restored(release):
-    import gc
-
-    norm = Normaliser(release, "hsa", "both")
-    assert gc.isenabled()
-    list(extract_documents([("a", "miR-21 and miR-155")], norm))
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        list(extract_documents([("a", "miR-21")], norm))
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
 
 
 def test_write_records_is_json_dumps(release, tmp_path):

@@ -17,11 +17,14 @@ from mirlens.errors import MirlensError
 # command -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "fetch": ("mirlens.download", "download one database file, verify it and lock it"),
+    "check-config": ("mirlens.config", "check config files (YAML syntax with line, every key)"),
     "prefetch": ("mirlens.prefetch", "download every configured source into a mirror folder"),
     "collect": ("mirlens.literature.collect", "read documents and group them into shards"),
     "pubmed": ("mirlens.literature.pubmed", "run a PubMed query (date window pinned), cached"),
     "europepmc": ("mirlens.literature.europepmc", "run a Europe PMC query (date window), cached"),
-    "extract": ("mirlens.mentions", "find miRNA mentions and normalise them to miRBase"),
+    "extract": ("mirlens.text.extract", "find miRNA mentions and normalise them to miRBase"),
+    "extract-shard": ("mirlens.shard_extract", "extract one shard, new documents only (cached)"),
+    "mentions-table": ("mirlens.mention_table", "merge per-shard mentions into mentions.tsv"),
     "mirnas": ("mirlens.mirnas", "merge mentions into the miRNA table, sequences, unresolved"),
     "targets-parse": ("mirlens.targets.store", "parse one target database release into Parquet"),
     "targets-select": ("mirlens.targets.select", "select the targets of the run's miRNAs"),

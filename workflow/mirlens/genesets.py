@@ -21,12 +21,13 @@ import argparse
 import difflib
 import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mirlens.errors import MirlensError
 from mirlens.io import atomic_open
+from mirlens.themes import parse_themes
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +142,7 @@ Themes = dict[str, dict[str, list[str]]]
 
 
 def load_themes(path: str | Path) -> Themes:
-    """Read THEMES.json: {theme: {library: [set name, ...]}}; validated for shape."""
+    """Read THEMES.json: {theme: {library: [set name, ...], vocabulary: [...]}}; gene sets only."""
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -153,20 +154,8 @@ def load_themes(path: str | Path) -> Themes:
 
 
 def validate_themes(data: object, where: str = "themes") -> Themes:
-    if not isinstance(data, Mapping):
-        raise MirlensError(f"{where}: expected {{theme: {{library: [gene set, ...]}}}}")
-    themes: Themes = {}
-    for theme, per_lib in data.items():
-        if not isinstance(per_lib, Mapping):
-            raise MirlensError(f"{where}: theme {theme!r} must map library names to lists")
-        themes[str(theme)] = {}
-        for lib, names in per_lib.items():
-            if isinstance(names, str) or not isinstance(names, list):
-                raise MirlensError(
-                    f"{where}: theme {theme!r}, library {lib!r}: expected a list of gene-set names"
-                )
-            themes[str(theme)][str(lib)] = [str(n) for n in names]
-    return themes
+    """The gene-set part of a themes mapping; the reserved ``vocabulary`` key is left out."""
+    return parse_themes(data, where).sets
 
 
 def check_themes(themes: Themes, library: str, set_names: Iterable[str]) -> None:

@@ -9,9 +9,11 @@ never leaves a half-written file behind.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -38,6 +40,7 @@ def atomic_open(
         kwargs.setdefault("newline", "\n")
     try:
         with open(tmp, mode, **kwargs) as fh:
+            hold_part(fh)
             yield fh
         make_readable(tmp)
         os.replace(tmp, path)
@@ -45,6 +48,32 @@ def atomic_open(
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def hold_part(fh: Any) -> None:
+    """Lock an open temporary file: a lock that is gone marks a stale one (its writer died)."""
+    fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def clean_stale_parts(folder: str | os.PathLike, pattern: str = ".*.part") -> list[Path]:
+    """Delete temporary ``.*.part`` files below ``folder`` whose writer is gone (kill -9).
+
+    A live writer holds a lock on its file (``hold_part``); the kernel drops it when the
+    process dies, so a file we can lock is a leftover, whatever host or run wrote it.
+    """
+    removed = []
+    root = Path(folder)
+    if not root.is_dir():
+        return removed
+    for part in root.rglob(pattern):
+        try:
+            with open(part, "rb") as fh:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                part.unlink()
+                removed.append(part)
+        except (BlockingIOError, FileNotFoundError, IsADirectoryError, PermissionError):
+            continue
+    return removed
 
 
 def make_readable(path: str | os.PathLike) -> None:
@@ -65,19 +94,73 @@ def split_list(value: Any) -> list[str]:
     return str(value).split(LIST_SEP)
 
 
+# A cell's tab, newline, carriage return and backslash are written as \\t \\n \\r \\\\ (the
+# escaping of PostgreSQL's text format and of Snakemake/pandas readers given the rule
+# below): one table row is always one physical line, no cell is ever CSV-quoted.
+_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+_UNESCAPES = {v: k for k, v in _ESCAPES.items()}
+_NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]")
+_ESCAPED = re.compile(r"\\[\\tnr]")
+
+
+def escape_cell(value: str) -> str:
+    return _NEEDS_ESCAPE.sub(lambda m: _ESCAPES[m.group(0)], value)
+
+
+def unescape_cell(value: str) -> str:
+    return _ESCAPED.sub(lambda m: _UNESCAPES[m.group(0)], value)
+
+
+def _map_text(df: pd.DataFrame, func: Any, pattern: re.Pattern) -> pd.DataFrame:
+    """Apply ``func`` to the string cells of text columns that need it (cheap otherwise)."""
+    out = None
+    for col in df.columns:
+        if df[col].dtype.kind in "biufcmM":  # numbers, booleans, dates: nothing to escape
+            continue
+        values = df[col]
+        try:  # vectorised; a column of non-strings has no .str
+            hit = values.str.contains(pattern, na=False).astype(bool)
+        except AttributeError:
+            hit = values.map(lambda v: isinstance(v, str) and pattern.search(v) is not None)
+        if hit.any():
+            out = df.copy() if out is None else out
+            out.loc[hit, col] = values[hit].map(func)
+    return df if out is None else out
+
+
 def write_tsv(df: pd.DataFrame, path: str | os.PathLike, float_format: str = FLOAT_FORMAT) -> None:
-    """Write ``df`` as a deterministic TSV (rows in the order given), atomically."""
+    """Write ``df`` as a deterministic TSV (rows in the order given), atomically.
+
+    Cells are escaped (see ``escape_cell``), never quoted: a row is one line.
+    """
+    import csv
+
+    df = _map_text(df, escape_cell, _NEEDS_ESCAPE)
     with atomic_open(path) as fh:
-        df.to_csv(fh, sep="\t", index=False, lineterminator="\n", float_format=float_format)
+        df.to_csv(
+            fh,
+            sep="\t",
+            index=False,
+            lineterminator="\n",
+            float_format=float_format,
+            quoting=csv.QUOTE_NONE,
+            escapechar=None,
+        )
 
 
 def read_tsv(path: str | os.PathLike, **kwargs: Any) -> pd.DataFrame:
-    """Read a result TSV keeping identifiers as strings (no 'NA' guessing)."""
+    """Read a result TSV keeping identifiers as strings (no 'NA' guessing), unescaped."""
+    import csv
+
     import pandas as pd
 
     kwargs.setdefault("dtype", str)
     kwargs.setdefault("keep_default_na", False)
-    return pd.read_csv(path, sep="\t", **kwargs)
+    kwargs.setdefault("quoting", csv.QUOTE_NONE)
+    df = pd.read_csv(path, sep="\t", **kwargs)
+    if kwargs.get("chunksize") or kwargs.get("iterator"):
+        return (_map_text(chunk, unescape_cell, _ESCAPED) for chunk in df)
+    return _map_text(df, unescape_cell, _ESCAPED)
 
 
 def write_jsonl(records: Iterable[dict], path: str | os.PathLike) -> int:

@@ -19,14 +19,15 @@ from __future__ import annotations
 import argparse
 import logging
 from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 
 from mirlens.errors import MirlensError
 from mirlens.io import atomic_open, join_list, read_jsonl, write_tsv
-from mirlens.mentions import DEFAULT_MIRBASE, FIELDS, load_release, resolve_family_info
 from mirlens.mirbase import MirbaseRelease
+from mirlens.text.extract import DEFAULT_MIRBASE, FIELDS, load_release, resolve_family_info
 
 log = logging.getLogger(__name__)
 
@@ -55,33 +56,84 @@ def read_mentions(paths: list[str | Path]) -> list[dict]:
     return rows
 
 
+def _cell(value: object) -> str:
+    if isinstance(value, list):
+        return join_list(value)
+    return "" if value is None else str(value)
+
+
 def mentions_table(rows: list[dict]) -> pd.DataFrame:
+    """The mentions.tsv rows of extract records: every cell text, lists ';'-joined."""
     extra = sorted({k for r in rows for k in r} - set(FIELDS))
     cols = FIELDS + extra
-    data = [
-        [join_list(v) if isinstance(v, list) else ("" if v is None else v) for v in
-         (r.get(c, "") for c in cols)]
-        for r in rows
-    ]  # fmt: skip
-    return pd.DataFrame(data, columns=cols)
+    return pd.DataFrame([[_cell(r.get(c)) for c in cols] for r in rows], columns=cols, dtype=str)
 
 
 def _via(kind: str) -> str:
     return kind if kind in ("family", "cluster") else "direct"
 
 
-def mirna_table(rows: list[dict], release: MirbaseRelease) -> pd.DataFrame:
-    docs: dict[tuple[str, str], set[str]] = defaultdict(set)
-    counts: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+VIAS = ("direct", "family", "cluster")
+MIRNA_SUMMARY = ["species", "mirbase_id", "doc_id", "n_direct", "n_family", "n_cluster"]
+UNRESOLVED_SUMMARY = [
+    "text", "status", "reason", "n_mentions", "n_documents", "example_doc_id", "example_start",
+    "example_end", "example_sentence",
+]  # fmt: skip
+
+
+def mirna_summary(rows: Iterable[dict]) -> pd.DataFrame:
+    """miRNA x document mention counts by the way the mention reached the miRNA."""
+    counts: dict[tuple[str, str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(VIAS, 0))
     for r in rows:
         if r.get("status") != "resolved":
             continue
         sp = r.get("species") or "hsa"
         for acc in dict.fromkeys(r.get("mirbase_ids") or []):
-            docs[(sp, acc)].add(str(r["doc_id"]))
-            counts[(sp, acc)][_via(r.get("kind", ""))] += 1
+            counts[(sp, acc, str(r["doc_id"]))][_via(r.get("kind", ""))] += 1
+    data = [[*key, c["direct"], c["family"], c["cluster"]] for key, c in sorted(counts.items())]
+    return pd.DataFrame(data, columns=MIRNA_SUMMARY).astype({f"n_{v}": "int64" for v in VIAS})
+
+
+def unresolved_summary(rows: list[dict]) -> pd.DataFrame:
+    """Ambiguous and unresolved mentions by normalised form; rows arrive sorted by
+    (doc_id, start, end), so the first of each group is its example."""
+    groups: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
+    for r in rows:
+        if r.get("status") != "resolved":
+            key = (r.get("normalised") or r.get("text", ""), r["status"], r.get("reason", ""))
+            groups[key].append(r)
     out = []
-    for (sp, acc), d in docs.items():
+    for (text, status, reason), rs in sorted(groups.items()):
+        first = rs[0]
+        docs = {str(r["doc_id"]) for r in rs}
+        out.append([text, status, reason, len(rs), len(docs), str(first["doc_id"]),
+                    int(first["start"]), int(first["end"]), first.get("sentence", "")])  # fmt: skip
+    return pd.DataFrame(out, columns=UNRESOLVED_SUMMARY).astype(
+        {c: "int64" for c in ("n_mentions", "n_documents", "example_start", "example_end")}
+    )
+
+
+def shard_summaries(rows: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(mention rows, miRNA x document counts, unresolved forms) of one shard's records."""
+    return mentions_table(rows), mirna_summary(rows), unresolved_summary(rows)
+
+
+def merge_mirna_summaries(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """One row per (species, miRNA): documents and mention counts over all shards (a
+    document lives in one shard, so per-shard document counts add up)."""
+    df = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=MIRNA_SUMMARY)
+    df = df.sort_values(["species", "mirbase_id", "doc_id"], kind="stable")
+    grouped = df.groupby(["species", "mirbase_id"], sort=True)
+    merged = grouped[[f"n_{v}" for v in VIAS]].sum()
+    merged["documents"] = grouped["doc_id"].agg(list)
+    return merged.reset_index()
+
+
+def mirna_table(summary: pd.DataFrame, release: MirbaseRelease) -> pd.DataFrame:
+    """mirnas.tsv from the merged miRNA x document summary."""
+    out = []
+    for row in summary.itertuples(index=False):
+        sp, acc = row.species, row.mirbase_id
         idx = release.species(sp)
         if acc not in idx.mature_name:
             log.warning("%s is not a %s mature in %s; dropped", acc, sp, release.directory)
@@ -90,7 +142,7 @@ def mirna_table(rows: list[dict], release: MirbaseRelease) -> pd.DataFrame:
         hps = idx.mature_hairpins.get(acc, [])
         fams = sorted({idx.mifam_of[h][0] for h in hps if h in idx.mifam_of})
         fam_names = sorted({idx.mifam_of[h][1] for h in hps if h in idx.mifam_of})
-        c = counts[(sp, acc)]
+        docs = sorted(set(row.documents))
         out.append(
             {
                 "mirbase_id": acc,
@@ -98,46 +150,56 @@ def mirna_table(rows: list[dict], release: MirbaseRelease) -> pd.DataFrame:
                 "sequence": seq,
                 "seed": seq[1:8],
                 "family": idx.seed_family_of.get(acc) or join_list(fam_names),
-                "n_documents": len(d),
-                "n_mentions": sum(c.values()),
-                "documents": join_list(sorted(d)),
+                "n_documents": len(docs),
+                "n_mentions": int(row.n_direct + row.n_family + row.n_cluster),
+                "documents": join_list(docs),
                 "species": sp,
                 "precursors": join_list(sorted(idx.hairpin_name[h] for h in hps)),
                 "mirbase_family": join_list(fams),
-                "n_direct": c["direct"],
-                "n_family": c["family"],
-                "n_cluster": c["cluster"],
+                "n_direct": int(row.n_direct),
+                "n_family": int(row.n_family),
+                "n_cluster": int(row.n_cluster),
             }
         )
     df = pd.DataFrame(out, columns=MIRNA_COLUMNS)
     return df.sort_values(["name", "mirbase_id"], kind="stable").reset_index(drop=True)
 
 
-def unresolved_table(rows: list[dict]) -> pd.DataFrame:
-    groups: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
-    for r in rows:
-        if r.get("status") != "resolved":
-            key = (r.get("normalised") or r.get("text", ""), r["status"], r.get("reason", ""))
-            groups[key].append(r)
-    out = []
-    for (text, status, reason), rs in groups.items():
-        first = rs[0]  # rows arrive sorted by doc_id, start
-        out.append(
-            [
-                text,
-                status,
-                reason,
-                len(rs),
-                len({str(r["doc_id"]) for r in rs}),
-                str(first["doc_id"]),
-                first.get("sentence", ""),
-            ]  # fmt: skip
-        )
-    df = pd.DataFrame(out, columns=UNRESOLVED_COLUMNS)
-    df = df.sort_values(
+def unresolved_table(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """unresolved.tsv from per-shard summaries: counts add up, the example is the first
+    mention by (doc_id, start, end) over all shards."""
+    if not parts:
+        return pd.DataFrame(columns=UNRESOLVED_COLUMNS)
+    df = pd.concat(parts, ignore_index=True)
+    df = df.sort_values(["example_doc_id", "example_start", "example_end"], kind="stable")
+    key = ["text", "status", "reason"]
+    grouped = df.groupby(key, sort=False)
+    first = grouped[["example_doc_id", "example_sentence"]].first()
+    sums = grouped[["n_mentions", "n_documents"]].sum()
+    merged = sums.join(first).reset_index()[UNRESOLVED_COLUMNS]
+    merged = merged.sort_values(
         ["n_mentions", "text", "status", "reason"], ascending=[False, True, True, True]
     )
-    return df.reset_index(drop=True)
+    return merged.reset_index(drop=True)
+
+
+def write_parquet(df: pd.DataFrame, path: str | Path) -> None:
+    """A deterministic Parquet file (no index, zstd), written atomically."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    with atomic_open(path, "wb") as fh:
+        pq.write_table(table, fh, compression="zstd")
+
+
+def read_parquets(paths: Iterable[str | Path]) -> list[pd.DataFrame]:
+    parts = []
+    for path in paths:
+        if not Path(path).is_file():
+            raise MirlensError(f"shard summary not found: {path}")
+        parts.append(pd.read_parquet(path))
+    return parts
 
 
 def write_fasta(df: pd.DataFrame, path: str | Path) -> None:
@@ -147,11 +209,16 @@ def write_fasta(df: pd.DataFrame, path: str | Path) -> None:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--mentions", nargs="+", required=True, help="extract JSONL shard(s)")
+    parser.add_argument("--mentions", nargs="+", default=[],
+                        help="extract JSONL file(s) (`mirlens extract`), read whole")  # fmt: skip
+    parser.add_argument("--mirna-summaries", nargs="+", default=[],
+                        help="per-shard miRNA summaries (`mirlens extract-shard`)")  # fmt: skip
+    parser.add_argument("--unresolved-summaries", nargs="+", default=[],
+                        help="per-shard unresolved summaries (extract-shard)")  # fmt: skip
     parser.add_argument("--mirbase", default=DEFAULT_MIRBASE, help="miRBase download folder")
     parser.add_argument("--family-info", default=None,
                         help="TargetScan miR_Family_Info.txt(.zip): seed families")  # fmt: skip
-    parser.add_argument("--out-mentions", required=True, help="mentions.tsv")
+    parser.add_argument("--out-mentions", default=None, help="mentions.tsv (with --mentions)")
     parser.add_argument("--out", required=True, help="mirnas.tsv")
     parser.add_argument("--fasta", required=True, help="FASTA of the miRNAs")
     parser.add_argument("--unresolved", required=True, help="unresolved.tsv")
@@ -159,15 +226,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     family_info = resolve_family_info(args.family_info)
-    rows = read_mentions(args.mentions)
+    mirna_parts = read_parquets(args.mirna_summaries)
+    unresolved_parts = read_parquets(args.unresolved_summaries)
+    if args.mentions:
+        rows = read_mentions(args.mentions)
+        if args.out_mentions:
+            write_tsv(mentions_table(rows), args.out_mentions)
+        mirna_parts.append(mirna_summary(rows))
+        unresolved_parts.append(unresolved_summary(rows))
     release = load_release(args.mirbase, family_info, 10_000)
-    write_tsv(mentions_table(rows), args.out_mentions)
-    mirnas = mirna_table(rows, release)
+    mirnas = mirna_table(merge_mirna_summaries(mirna_parts), release)
     write_tsv(mirnas, args.out)
     write_fasta(mirnas, args.fasta)
-    write_tsv(unresolved_table(rows), args.unresolved)
+    unresolved = unresolved_table(unresolved_parts)
+    write_tsv(unresolved, args.unresolved)
     log.info(
-        "%d mentions -> %d miRNAs, %d unresolved/ambiguous forms",
-        len(rows), len(mirnas), sum(r["status"] != "resolved" for r in rows),
+        "%d shard summaries -> %d miRNAs, %d unresolved/ambiguous forms",
+        len(mirna_parts), len(mirnas), len(unresolved),
     )  # fmt: skip
     return 0

@@ -14,15 +14,70 @@ from snakemake.utils import validate
 PKG_DIR = Path(workflow.current_basedir).parent
 sys.path.insert(0, str(PKG_DIR))
 
-from mirlens.config import check_config, downloads, mirbase_dir  # noqa: E402
+from mirlens import startup  # noqa: E402
+from mirlens.config import check_config, check_paths, check_theme_sets  # noqa: E402
+from mirlens.config import downloads, mirbase_dir, recorded_config  # noqa: E402
+from mirlens.download import MIRROR_ENV, PINS_ENV  # noqa: E402
 from mirlens.errors import MirlensError  # noqa: E402
 from mirlens.literature.readers import list_files  # noqa: E402
+from mirlens.lockfile import pin_conflicts  # noqa: E402
+from mirlens.literature.shards import listing_digest, shard_digests, shard_labels  # noqa: E402
 
+# Everything below stops the run before any job, with the config key's name.
 try:
     check_config(config, PKG_DIR / "schemas/config.schema.yaml")
 except MirlensError as exc:
     raise WorkflowError(str(exc)) from None
 validate(config, "../schemas/config.schema.yaml")  # fills in schema defaults
+LOCK_FILE = Path("resources/sources.lock.json")
+PASSIVE = startup.is_passive(sys.argv)  # dry run, lint, summary...: no side effects
+try:
+    check_paths(config)
+    DOWNLOADS = downloads(config)
+    problems = pin_conflicts(LOCK_FILE, {d.url: d.sha256 for d in DOWNLOADS.values() if d.sha256})
+    if problems:
+        raise MirlensError("\n  ".join(problems))
+    if workflow.is_main_process:
+        startup.remove_stale_locks()
+        for message in startup.repair_changed_downloads(
+            LOCK_FILE, [d.path for d in DOWNLOADS.values()], dry_run=PASSIVE
+        ):
+            logger.warning(message)
+        check_theme_sets(
+            config,
+            {
+                lib: DOWNLOADS[f"library.{lib}"].path if "url" in spec else spec["path"]
+                for lib, spec in config["enrichment"]["libraries"].items()
+            },
+        )
+        missing = [d.url for d in DOWNLOADS.values() if not os.path.exists(d.path)]
+        if missing and not config["mirror"] and not PASSIVE:
+            offline = startup.offline_problem(missing)
+            if offline:
+                raise MirlensError(offline)
+except MirlensError as exc:
+    raise WorkflowError(str(exc)) from None
+
+# Where a file is fetched from is not what it is: the mirror and the pins reach `fetch`
+# through the environment, not as params, so changing them reruns nothing; the lock
+# file's sha256 decides whether a downloaded file is the right one.
+os.environ[MIRROR_ENV] = config["mirror"]
+os.environ[PINS_ENV] = json.dumps({d.url: d.sha256 for d in DOWNLOADS.values() if d.sha256})
+
+
+onstart:
+    # Snakemake now holds the directory lock: leftovers of killed jobs can go.
+    startup.mark_run()
+    startup.clean_leftovers()
+
+
+onsuccess:
+    startup.unmark_run()
+
+
+onerror:
+    startup.unmark_run()
+
 
 # Jobs run `python -m mirlens` from workflow/ (no installation needed) with the Python that
 # runs Snakemake (e.g. .venv/bin/snakemake, venv not activated), or with the rule's conda env /
@@ -43,12 +98,11 @@ _PY = (
 _PKG = shlex.quote(str(PKG_DIR))
 shell.prefix(f"set -euo pipefail; export PYTHONPATH={_PKG}${{{{PYTHONPATH:+:$PYTHONPATH}}}}; {_PY}")
 
-DOWNLOADS = downloads(config)
 # fetch output wildcard (path below resources/db/) -> download
 DOWNLOAD_BY_PATH = {d.path.removeprefix("resources/db/"): d for d in DOWNLOADS.values()}
 mirbase_dir(config)  # checks that every miRBase file comes from one release folder
 LIT = config["literature"]
-SHARDS = [f"{i:03d}" for i in range(LIT["n_shards"])]
+SHARDS = shard_labels(LIT["n_shards"])
 SOURCES = config["targets"]["use"]
 LIBRARIES = sorted(config["enrichment"]["libraries"])
 
@@ -71,15 +125,11 @@ def mirbase_folder(wildcards, input):
     return os.path.dirname(input.mirbase[0])
 
 
-def document_files():
-    """Every file `collect` will read (the readers' own walk): a new one makes it rerun."""
-    files = []
-    for entry in LIT["paths"]:
-        if os.path.isdir(entry):
-            files.extend(list_files(entry))
-        elif os.path.lexists(entry):
-            files.append(entry)
-    return files
+def literature_listing(wildcards):
+    """Digest of the literature folders' listing (names, sizes, mtimes): a changed, new or
+    removed document makes `collect` read again. No document is a Snakemake input, so a
+    symlink loop, a FIFO or an odd file name never stops the DAG; `collect` lists them."""
+    return listing_digest(LIT["paths"], list_files)
 
 
 def query_outputs():
@@ -94,18 +144,13 @@ def query_outputs():
 def shard_digest(wildcards):
     """Content digest of one shard: the only thing that makes its extraction rerun."""
     table = checkpoints.collect.get().output.table
-    with open(table, encoding="utf-8") as fh:
-        next(fh)
-        for line in fh:
-            shard, _n, digest = line.rstrip("\n").split("\t")[:3]
-            if shard == wildcards.shard:
-                return digest
-    return "absent"
+    return shard_digests(table).get(wildcards.shard, "absent")
 
 
 def shard_input(wildcards):
     # ancient(): a rewritten but unchanged shard must not rerun its extraction; the digest
-    # param (above) decides instead.
+    # param (above) decides instead. The shard files are not outputs of the checkpoint:
+    # listing thousands of them there made every extract job expand them all (quadratic).
     checkpoints.collect.get()
     return ancient(f"results/literature/shards/{wildcards.shard}.jsonl")
 

@@ -46,22 +46,22 @@ rule europepmc:
 
 checkpoint collect:
     input:
-        documents=document_files(),
         queries=query_outputs(),
     output:
         documents="results/literature/documents.tsv",
         table="results/literature/shards.tsv",
-        shards=expand("results/literature/shards/{shard}.jsonl", shard=SHARDS),
     params:
         paths=LIT["paths"],
         n_shards=LIT["n_shards"],
+        listing=literature_listing,
     log:
         "logs/literature/collect.log",
     conda:
         "../envs/mirlens.yaml"
     shell:
         "python -m mirlens collect --inputs {params.paths:q} {input.queries:q}"
-        " --n-shards {params.n_shards} --out-dir results/literature > {log:q} 2>&1"
+        " --n-shards {params.n_shards} --cache-dir resources/cache/read"
+        " --out-dir results/literature > {log:q} 2>&1"
 
 
 rule extract:
@@ -70,19 +70,25 @@ rule extract:
         mirbase=mirbase_files(),
         family_info=db("targetscan.family_info"),
     output:
-        "results/mentions/{shard}.jsonl",
+        mentions="results/mentions/{shard}.parquet",
+        mirnas="results/mentions/{shard}.mirnas.parquet",
+        unresolved="results/mentions/{shard}.unresolved.parquet",
     params:
         digest=shard_digest,
         mirbase=mirbase_folder,
         species=config["species"],
         arm_policy=config["mirnas"]["arm_policy"],
         cluster_distance=config["mirnas"]["cluster_distance"],
+    wildcard_constraints:
+        shard=r"\d+",
     log:
         "logs/mentions/{shard}.log",
     conda:
         "../envs/mirlens.yaml"
     shell:
-        "python -m mirlens extract {input.shard:q} --out {output:q} --mirbase {params.mirbase:q}"
+        "python -m mirlens extract-shard {input.shard:q} --out {output.mentions:q}"
+        " --mirnas-out {output.mirnas:q} --unresolved-out {output.unresolved:q}"
+        " --cache-dir resources/cache/extract --mirbase {params.mirbase:q}"
         " --species {params.species} --arm-policy {params.arm_policy}"
         " --family-info {input.family_info:q} --cluster-distance {params.cluster_distance}"
         " > {log:q} 2>&1"

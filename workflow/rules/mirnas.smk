@@ -1,10 +1,10 @@
 rule mirnas:
     input:
-        mentions=expand("results/mentions/{shard}.jsonl", shard=SHARDS),
+        mirnas=expand("results/mentions/{shard}.mirnas.parquet", shard=SHARDS),
+        unresolved=expand("results/mentions/{shard}.unresolved.parquet", shard=SHARDS),
         mirbase=mirbase_files(),
         family_info=db("targetscan.family_info"),
     output:
-        mentions="results/mentions.tsv",
         mirnas=report("results/mirnas.tsv", caption="../report/mirnas.rst", category="miRNAs"),
         fasta="results/sequences/mirnas.fa",
         unresolved=report(
@@ -17,7 +17,20 @@ rule mirnas:
     conda:
         "../envs/mirlens.yaml"
     shell:
-        "python -m mirlens mirnas --mentions {input.mentions:q} --mirbase {params.mirbase:q}"
-        " --family-info {input.family_info:q} --out-mentions {output.mentions:q}"
-        " --out {output.mirnas:q} --fasta {output.fasta:q}"
-        " --unresolved {output.unresolved:q} > {log:q} 2>&1"
+        "python -m mirlens mirnas --mirna-summaries {input.mirnas:q}"
+        " --unresolved-summaries {input.unresolved:q} --mirbase {params.mirbase:q}"
+        " --family-info {input.family_info:q} --out {output.mirnas:q}"
+        " --fasta {output.fasta:q} --unresolved {output.unresolved:q} > {log:q} 2>&1"
+
+
+rule mentions:
+    input:
+        expand("results/mentions/{shard}.parquet", shard=SHARDS),
+    output:
+        "results/mentions.tsv",
+    log:
+        "logs/mentions.log",
+    conda:
+        "../envs/mirlens.yaml"
+    shell:
+        "python -m mirlens mentions-table --inputs {input:q} --out {output:q} > {log:q} 2>&1"

@@ -2,7 +2,7 @@ rule config_json:
     output:
         "results/config.json",
     params:
-        value=config,
+        value=recorded_config(config),  # without mirror / pins: where from is not what
     log:
         "logs/report/config_json.log",
     conda:

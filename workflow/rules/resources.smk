@@ -5,8 +5,6 @@ rule fetch:
         url=lambda w: DOWNLOAD_BY_PATH[w.path].url,
         key=lambda w: DOWNLOAD_BY_PATH[w.path].key,
         release=lambda w: DOWNLOAD_BY_PATH[w.path].release,
-        sha256=lambda w: DOWNLOAD_BY_PATH[w.path].sha256,
-        mirror=config["mirror"],
     wildcard_constraints:
         path="|".join(re.escape(p) for p in DOWNLOAD_BY_PATH),
     log:
@@ -19,6 +17,7 @@ rule fetch:
     conda:
         "../envs/mirlens.yaml"
     shell:
-        "python -m mirlens fetch --url {params.url:q} --out {output:q} --mirror={params.mirror:q}"
-        " --sha256={params.sha256:q} --key {params.key:q} --release {params.release:q}"
-        " --lock resources/sources.lock.json > {log:q} 2>&1"
+        # mirror and sha256 pins come from $MIRLENS_MIRROR / $MIRLENS_SHA256_PINS (common.smk);
+        # retries happen inside (with Retry-After, a deadline and a log of each attempt).
+        "python -m mirlens fetch --url {params.url:q} --out {output:q} --key {params.key:q}"
+        " --release {params.release:q} --lock resources/sources.lock.json > {log:q} 2>&1"

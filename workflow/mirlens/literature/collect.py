@@ -1,8 +1,13 @@
 """`mirlens collect`: read every document once and group the documents into stable shards.
 
-A document's shard depends only on its doc_id (a hash), so adding documents changes only
-the shards they land in, and a shard whose documents did not change is byte-identical
-(and is not rewritten, so its modification time is kept too).
+A document's shard depends only on its doc_id (jump hash, `shards.py`), so adding
+documents changes only the shards they land in, and a shard whose documents did not
+change is byte-identical (and is not rewritten, so its modification time is kept too).
+
+Documents stream to per-shard spool files while they are read, so memory holds one shard
+(plus one row of metadata per document), not the whole literature set. Duplicates of a
+doc_id always share a shard, so each shard is deduplicated on its own: the richest text
+(the longest) is kept, and the other copies become rows saying which copy was kept and why.
 """
 
 from __future__ import annotations
@@ -13,8 +18,9 @@ import json
 import logging
 import os
 import re
+import shutil
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -22,66 +28,32 @@ import pandas as pd
 from mirlens import contracts
 from mirlens.errors import MirlensError
 from mirlens.io import atomic_open, sha256_file, write_tsv
-from mirlens.literature.readers import Document, iter_documents
+from mirlens.literature.readers import Document, display_path, iter_documents
+from mirlens.literature.shards import shard_label, shard_of
 
 log = logging.getLogger(__name__)
 
 DOCUMENT_COLUMNS = list(contracts.DOCUMENTS)
 SHARD_COLUMNS = ["shard", "n_documents", "sha256"]
 RECORD_KEYS = ["doc_id", "text", "title", "year", "pmid", "doi", "source"]
+SPOOL_FLUSH_BYTES = 32 << 20  # buffered shard records written out beyond this
 
-
-def shard_of(doc_id: str, n_shards: int) -> int:
-    """Stable shard number of a document id (independent of every other document)."""
-    return int(hashlib.sha256(doc_id.encode("utf-8")).hexdigest()[:8], 16) % n_shards
-
-
-def shard_width(n_shards: int) -> int:
-    return max(3, len(str(n_shards - 1)))
-
-
-def shard_label(shard: int, n_shards: int) -> str:
-    """Zero-padded shard name as used in file names and tables ('000', '001', ...)."""
-    return f"{shard:0{shard_width(n_shards)}d}"
+__all__ = ["collect", "shard_of", "shard_label", "DOCUMENT_COLUMNS"]
 
 
 def check_inputs(inputs: Sequence[str | Path], optional: Sequence[str | Path] = ()) -> list[str]:
     """Inputs that exist; a missing required input is an error naming it."""
     present = []
     for path in inputs:
-        if not os.path.exists(path):
+        if not os.path.lexists(path):
             raise MirlensError(f"literature input not found: {path}")
         present.append(str(path))
     for path in optional:
-        if os.path.exists(path):
+        if os.path.lexists(path):
             present.append(str(path))
         else:
             log.info("optional literature input %s does not exist; nothing read from it", path)
     return present
-
-
-def deduplicate(docs: Iterable[Document]) -> list[Document]:
-    """Keep the first document of each doc_id (by path); later copies become skipped rows.
-
-    Sorting by path (stable within a file) makes "first" independent of argument order.
-    """
-    kept: dict[str, Document] = {}
-    out: list[Document] = []
-    for doc in sorted(docs, key=lambda d: d.path):
-        if not doc.ok:
-            out.append(doc)
-            continue
-        first = kept.get(doc.doc_id)
-        if first is None:
-            kept[doc.doc_id] = doc
-            out.append(doc)
-        elif first.sha256 == doc.sha256:
-            out.append(
-                replace(doc, status=f"skipped: duplicate doc_id, same text (first in {first.path})")
-            )
-        else:
-            out.append(replace(doc, status=f"skipped: duplicate doc_id (first in {first.path})"))
-    return out
 
 
 def _clean(value: object) -> str:
@@ -89,80 +61,170 @@ def _clean(value: object) -> str:
     return " ".join(str(value).split()) if value is not None else ""
 
 
-def documents_table(docs: Sequence[Document], n_shards: int) -> pd.DataFrame:
-    rows = []
-    for doc in docs:
-        rows.append(
-            {
-                "doc_id": doc.doc_id,
-                "source": doc.source,
-                "path": doc.path,
-                "title": _clean(doc.title),
-                "year": "" if doc.year is None else str(doc.year),
-                "pmid": doc.pmid,
-                "doi": doc.doi,
-                "sha256": doc.sha256,
-                "status": _clean(doc.status),
-                "shard": shard_label(shard_of(doc.doc_id, n_shards), n_shards) if doc.ok else "",
-                "n_chars": str(len(doc.text)),
-            }
-        )
-    table = pd.DataFrame(rows, columns=DOCUMENT_COLUMNS, dtype=str)
+def document_row(doc: Document, n_shards: int) -> dict[str, str]:
+    """The documents.tsv row of one Document (its text is not kept)."""
+    return {
+        "doc_id": doc.doc_id,
+        "source": doc.source,
+        "path": display_path(doc.path),
+        "title": _clean(doc.title),
+        "year": "" if doc.year is None else str(doc.year),
+        "pmid": doc.pmid,
+        "doi": doc.doi,
+        "sha256": doc.sha256,
+        "status": _clean(doc.status),
+        "shard": shard_label(shard_of(doc.doc_id, n_shards), n_shards) if doc.ok else "",
+        "n_chars": str(len(doc.text)),
+    }
+
+
+def documents_table(rows: Sequence[dict[str, str]]) -> pd.DataFrame:
+    table = pd.DataFrame(list(rows), columns=DOCUMENT_COLUMNS, dtype=str)
     return table.sort_values(["doc_id", "path", "status"], kind="stable").reset_index(drop=True)
 
 
 def shard_record(doc: Document) -> dict:
-    return {
-        "doc_id": doc.doc_id,
-        "text": doc.text,
-        "title": doc.title,
-        "year": doc.year,
-        "pmid": doc.pmid,
-        "doi": doc.doi,
-        "source": doc.source,
-    }
+    return {k: getattr(doc, k) for k in RECORD_KEYS}
 
 
-def shard_bytes(docs: Sequence[Document]) -> bytes:
-    lines = [
-        json.dumps(shard_record(d), ensure_ascii=False) + "\n"
-        for d in sorted(docs, key=lambda d: d.doc_id)
-    ]
+@dataclass
+class Spool:
+    """Shard records buffered in memory and appended to ``<dir>/<shard>.jsonl`` in bulk."""
+
+    directory: Path
+    buffers: dict[int, list[str]] = field(default_factory=dict)
+    size: int = 0
+
+    def __post_init__(self) -> None:
+        shutil.rmtree(self.directory, ignore_errors=True)  # left over by a killed run
+        self.directory.mkdir(parents=True)
+
+    def add(self, shard: int, row: int, doc: Document) -> None:
+        line = json.dumps({"row": row, **shard_record(doc)}, ensure_ascii=False) + "\n"
+        self.buffers.setdefault(shard, []).append(line)
+        self.size += len(line)
+        if self.size > SPOOL_FLUSH_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        for shard, lines in self.buffers.items():
+            with open(self.directory / f"{shard}.jsonl", "a", encoding="utf-8") as fh:
+                fh.writelines(lines)
+        self.buffers, self.size = {}, 0
+
+    def load(self, shard: int) -> list[dict]:
+        path = self.directory / f"{shard}.jsonl"
+        if not path.is_file():
+            return []
+        with open(path, encoding="utf-8") as fh:
+            return [json.loads(line) for line in fh]
+
+    def remove(self) -> None:
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _text_key(rec: dict) -> str:
+    return hashlib.sha256(rec["text"].encode("utf-8")).hexdigest()
+
+
+def pick_richest(records: list[dict], rows: list[dict[str, str]]) -> list[dict]:
+    """One record per doc_id: the longest text (then path, text digest, file order).
+
+    The order is a property of the copies, not of the order the inputs were given in;
+    every other copy's row says which copy was kept, and why.
+    """
+    by_id: dict[str, list[dict]] = {}
+    for rec in records:
+        by_id.setdefault(rec["doc_id"], []).append(rec)
+    kept = []
+    for doc_id in sorted(by_id):
+        copies = sorted(
+            by_id[doc_id],
+            key=lambda r: (-len(r["text"]), rows[r["row"]]["path"], _text_key(r), r["row"]),
+        )
+        best = copies[0]
+        kept.append(best)
+        where, n_best = rows[best["row"]]["path"], len(best["text"])
+        for other in copies[1:]:
+            if other["text"] == best["text"]:
+                why = f"duplicate doc_id, same text as the copy kept from {where}"
+            elif len(other["text"]) < n_best:
+                why = (
+                    f"duplicate doc_id, shorter text ({len(other['text'])} chars) than the copy"
+                    f" kept from {where} ({n_best} chars)"
+                )
+            else:
+                why = f"duplicate doc_id, text as long as the copy kept from {where} (kept by path)"
+            rows[other["row"]].update(status=f"skipped: {why}", shard="")
+    return kept
+
+
+def shard_bytes(records: Iterable[dict]) -> bytes:
+    lines = [json.dumps({k: r[k] for k in RECORD_KEYS}, ensure_ascii=False) + "\n" for r in records]
     return "".join(lines).encode("utf-8")
 
 
-def write_if_changed(path: Path, data: bytes) -> bool:
+def _doc_keys(data: bytes) -> dict[str, str]:
+    """doc_id -> text digest of a shard file's bytes."""
+    keys = {}
+    for line in data.decode("utf-8").splitlines():
+        rec = json.loads(line)
+        keys[rec["doc_id"]] = _text_key(rec)
+    return keys
+
+
+@dataclass
+class Changes:
+    shards: int = 0
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+
+    def count(self, old: bytes, new: bytes) -> None:
+        """Tally one rewritten shard: which documents are new, changed or gone."""
+        self.shards += 1
+        before, after = _doc_keys(old), _doc_keys(new)
+        self.added += len(after.keys() - before.keys())
+        self.removed += len(before.keys() - after.keys())
+        self.changed += sum(before[k] != after[k] for k in after.keys() & before.keys())
+
+
+def write_if_changed(path: Path, data: bytes, changes: Changes) -> None:
     """Write atomically unless the file already holds exactly these bytes."""
-    if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
-        return False
+    old = path.read_bytes() if path.is_file() else b""
+    if path.is_file() and old == data:
+        return
+    changes.count(old, data)
     with atomic_open(path, "wb") as fh:
         fh.write(data)
-    return True
 
 
-def write_shards(docs: Sequence[Document], n_shards: int, out_dir: Path) -> pd.DataFrame:
-    """Write shards/NNN.jsonl for every shard (empty when no document); the shards table."""
+def write_shards(
+    spool: Spool, rows: list[dict[str, str]], n_shards: int, out_dir: Path
+) -> pd.DataFrame:
+    """Write shards/<label>.jsonl for every shard (empty when no document); the shards table."""
     shard_dir = out_dir / "shards"
     shard_dir.mkdir(parents=True, exist_ok=True)
-    groups: dict[int, list[Document]] = {i: [] for i in range(n_shards)}
-    for doc in docs:
-        if doc.ok:
-            groups[shard_of(doc.doc_id, n_shards)].append(doc)
-    wanted = set()
-    rows = []
-    n_written = 0
-    for shard, members in groups.items():
+    wanted, table, changes = set(), [], Changes()
+    for shard in range(n_shards):
         label = shard_label(shard, n_shards)
         path = shard_dir / f"{label}.jsonl"
         wanted.add(path.name)
-        n_written += write_if_changed(path, shard_bytes(members))
-        rows.append({"shard": label, "n_documents": str(len(members)), "sha256": sha256_file(path)})
+        kept = pick_richest(spool.load(shard), rows)
+        write_if_changed(path, shard_bytes(kept), changes)
+        table.append({"shard": label, "n_documents": str(len(kept)), "sha256": sha256_file(path)})
     # Shards of an earlier run with more shards would be silently stale: remove them.
-    for stale in shard_dir.iterdir():
-        if re.fullmatch(r"\d{3,}\.jsonl", stale.name) and stale.name not in wanted:
-            stale.unlink()
-    log.info("%d of %d shard files changed", n_written, n_shards)
-    return pd.DataFrame(rows, columns=SHARD_COLUMNS, dtype=str)
+    stale = [p for p in shard_dir.iterdir() if re.fullmatch(r"\d{3,}\.jsonl", p.name)]
+    stale = [p for p in stale if p.name not in wanted]
+    for path in stale:
+        changes.count(path.read_bytes(), b"")
+        path.unlink()
+    log.info(
+        "%d of %d shard files changed (%d documents added, %d changed, %d removed)%s",
+        changes.shards - len(stale), n_shards, changes.added, changes.changed, changes.removed,
+        f"; {len(stale)} shard files of a larger shard count removed" if stale else "",
+    )  # fmt: skip
+    return pd.DataFrame(table, columns=SHARD_COLUMNS, dtype=str)
 
 
 def collect(
@@ -177,9 +239,16 @@ def collect(
         raise MirlensError(f"--n-shards must be at least 1 (got {n_shards})")
     paths = check_inputs(inputs, optional)
     out_dir = Path(out_dir)
-    docs = deduplicate(iter_documents(paths, cache_dir=cache_dir))
-    table = documents_table(docs, n_shards)
-    shards = write_shards(docs, n_shards, out_dir)
+    spool = Spool(out_dir / ".spool")
+    rows: list[dict[str, str]] = []
+    for doc in iter_documents(paths, cache_dir=cache_dir):
+        rows.append(document_row(doc, n_shards))
+        if doc.ok:
+            spool.add(shard_of(doc.doc_id, n_shards), len(rows) - 1, doc)
+    spool.flush()
+    shards = write_shards(spool, rows, n_shards, out_dir)
+    spool.remove()
+    table = documents_table(rows)
     write_tsv(table, out_dir / "documents.tsv")
     write_tsv(shards, out_dir / "shards.tsv")
     n_ok = int((table["status"] == "ok").sum())

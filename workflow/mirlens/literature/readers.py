@@ -9,6 +9,7 @@ bad document never stops the others.
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import io
@@ -17,9 +18,11 @@ import logging
 import os
 import re
 import stat
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import BinaryIO
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +64,22 @@ def text_sha256(text: str) -> str:
 def content_id(data: bytes | str) -> str:
     """The fallback doc_id: ``sha256:`` + the first 16 hex digits of the content hash."""
     if isinstance(data, str):
-        data = data.encode("utf-8")
+        data = data.encode("utf-8", "surrogateescape")  # file names may hold any bytes
     return "sha256:" + hashlib.sha256(data).hexdigest()[:16]
+
+
+def one_line(value: object) -> str:
+    """Whitespace runs (tabs, newlines) as one space: ids and titles are table cells."""
+    return " ".join(str(value or "").split())
+
+
+def display_path(value: str) -> str:
+    """A file name as printable one-line text: bytes that are not UTF-8 as ``\\xNN``,
+    control characters (newline, tab, ...) as escapes, everything else unchanged."""
+    text = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 def parse_year(value: object) -> int | None:
@@ -88,7 +105,7 @@ def make_document(
 ) -> Document:
     """An ok Document, or a skipped one when there is no text."""
     pmid, doi = str(pmid or "").strip(), str(doi or "").strip()
-    doc_id = str(doc_id or "").strip() or pmid or doi or content_id(text)
+    doc_id = one_line(doc_id) or pmid or doi or content_id(text)
     if not text.strip():
         return skipped(path, source, "no text", doc_id=doc_id, title=title, pmid=pmid, doi=doi)
     return Document(
@@ -116,10 +133,11 @@ def skipped(
     doi: str = "",
 ) -> Document:
     """A skipped Document; its id is the given one, else the hash of the raw bytes or path."""
+    doc_id = one_line(doc_id)
     if not doc_id:
         doc_id = content_id(data) if data else content_id(path)
     reason = " ".join(str(reason).split())[:300]
-    log.warning("skipped %s (%s): %s", path, doc_id, reason)
+    log.warning("skipped %s (%s): %s", display_path(path), doc_id, reason)
     return Document(
         doc_id=doc_id,
         text="",
@@ -151,7 +169,7 @@ def decode_text(data: bytes) -> str:
             except UnicodeDecodeError as exc:
                 raise SkipDocument(f"invalid {codec} text: {exc.reason}") from exc
     if b"\x00" in data[:8192]:
-        raise SkipDocument("binary content (NUL bytes), not a text document")
+        return _utf16_without_bom(data)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -168,6 +186,21 @@ def decode_text(data: bytes) -> str:
         raise SkipDocument("binary content (control characters), not a text document")
     log.info("decoded as %s", best.encoding)
     return text
+
+
+def _utf16_without_bom(data: bytes) -> str:
+    """UTF-16 text without a byte order mark (NULs in every other byte of mostly-ASCII
+    text), else refuse the bytes as binary."""
+    sample = data[:8192]
+    for codec, zeros in (("utf-16-le", sample[1::2]), ("utf-16-be", sample[0::2])):
+        if len(data) % 2 == 0 and zeros.count(0) > 0.9 * len(zeros):
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError:
+                break
+            log.info("decoded as %s (no byte order mark)", codec)
+            return text
+    raise SkipDocument("binary content (NUL bytes), not a text document")
 
 
 # --------------------------------------------------------------------------- readers
@@ -187,30 +220,76 @@ def first_line(text: str, limit: int = 200) -> str:
     return ""
 
 
+MAX_LINE_BYTES = 16 << 20  # a JSONL record longer than this is skipped, not read
+
+
 def read_jsonl(data: bytes, path: str) -> Iterator[Document]:
     """One Document per record ``{"doc_id", "text"}`` (or ``title`` + ``abstract``)."""
-    if not data.strip():
+    yield from jsonl_documents(io.BytesIO(data), path)
+
+
+def _lines(fh: BinaryIO, limit: int) -> Iterator[tuple[int, bytes | None]]:
+    """(number, bytes) of each line; None for a line longer than ``limit`` (not kept)."""
+    lineno = 0
+    while raw := fh.readline(limit + 1):
+        lineno += 1
+        if len(raw) > limit and not raw.endswith(b"\n"):
+            while (rest := fh.readline(1 << 20)) and not rest.endswith(b"\n"):
+                pass
+            yield lineno, None
+        else:
+            yield lineno, raw
+
+
+def jsonl_documents(fh: BinaryIO, path: str) -> Iterator[Document]:
+    """Documents of a JSONL stream; a bad line costs that line only, never the rest."""
+    seen = False
+    for lineno, raw in _lines(fh, MAX_LINE_BYTES):
+        if raw is not None and lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        if raw is not None and not raw.strip():
+            continue
+        seen = True
+        try:
+            yield jsonl_line(raw, lineno, path)
+        except Exception as exc:  # whatever a line holds, the next line is still read
+            reason = f"line {lineno}: unreadable record ({type(exc).__name__}: {exc})"
+            yield skipped(path, "jsonl", reason, data=f"{path}:{lineno}".encode("utf-8", "replace"))
+    if not seen:
         raise SkipDocument("empty file")
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    # JSONL is UTF-8 by definition; decoding line by line keeps one bad line to itself.
-    for lineno, raw in enumerate(data.split(b"\n"), start=1):
-        if not raw.strip():
-            continue
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            yield skipped(path, "jsonl", f"line {lineno}: not UTF-8 ({exc.reason})", data=raw)
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield skipped(path, "jsonl", f"line {lineno}: invalid JSON ({exc.msg})", data=raw)
-            continue
-        if not isinstance(rec, dict):
-            yield skipped(path, "jsonl", f"line {lineno}: not a JSON object", data=line.encode())
-            continue
-        yield record_document(rec, path, lineno)
+
+
+def jsonl_line(raw: bytes | None, lineno: int, path: str) -> Document:
+    where = f"{path}:{lineno}".encode("utf-8", "surrogateescape")
+    if raw is None:
+        return skipped(
+            path, "jsonl", f"line {lineno}: longer than {MAX_LINE_BYTES >> 20} MiB", data=where
+        )
+    try:
+        line = raw.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError as exc:
+        return skipped(path, "jsonl", f"line {lineno}: not UTF-8 ({exc.reason})", data=raw)
+    try:
+        rec = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return skipped(path, "jsonl", f"line {lineno}: invalid JSON ({exc.msg})", data=raw)
+    except RecursionError:
+        return skipped(path, "jsonl", f"line {lineno}: JSON nested too deeply", data=raw)
+    if not isinstance(rec, dict):
+        return skipped(path, "jsonl", f"line {lineno}: not a JSON object", data=raw)
+    return record_document(rec, path, lineno)
+
+
+def _has_lone_surrogate(rec: dict) -> bool:
+    """JSON may spell unpaired UTF-16 surrogates (\\ud800), which are not text."""
+    for key in ("doc_id", "id", "text", "title", "abstract", "pmid", "doi", "source"):
+        value = rec.get(key)
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+    return False
 
 
 def _str(value: object) -> str:
@@ -220,6 +299,9 @@ def _str(value: object) -> str:
 def record_document(rec: dict, path: str, lineno: int | None = None) -> Document:
     """A Document from one JSON record (our JSONL form, or title + abstract records)."""
     where = f"line {lineno}: " if lineno is not None else ""
+    if _has_lone_surrogate(rec):
+        reason = where + "lone surrogate in a JSON string (not valid Unicode)"
+        return skipped(path, "jsonl", reason, data=json.dumps(rec).encode())
     source = _str(rec.get("source")) or "jsonl"
     title = _str(rec.get("title"))
     pmid, doi = _str(rec.get("pmid")), _str(rec.get("doi"))
@@ -609,12 +691,74 @@ def _reader_for(name: str) -> tuple[Reader | None, str]:
     return None, suffix or "no suffix"
 
 
-# Larger files (or gzip members) are skipped rather than read into memory.
-MAX_BYTES = 1 << 30
+# Memory bound per file: at most this many bytes are read (uncompressed), so one document
+# never costs more than ~3x the cap (bytes, decoded text, its copy in the shard record).
+# Formats parsed into a tree (HTML, XML, JSON) cost ~10x their size in memory: lower cap.
+MAX_BYTES = 256 << 20
+MAX_TREE_BYTES = 64 << 20
+TREE_FORMATS = {"HTML", "XML", "JSON"}
 # Bump when a reader's output changes: it invalidates every cached read.
 READER_VERSION = "2"
 # Formats worth caching (parsing a PDF takes far longer than hashing it).
 CACHED_FORMATS = {"PDF", "HTML", "XML", "JSON"}
+
+
+def _size(n: int) -> str:
+    return f"{n >> 20} MiB" if n >= 1 << 20 else f"{n} bytes"
+
+
+def _kind(mode: int) -> str:
+    for test, kind in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISDIR, "a directory"),
+    ):
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+def unreadable(path: str, limit: int) -> str:
+    """Why a path cannot be read as a document ('' when it can), from stat alone: a FIFO
+    or device would block or never end, a symlink loop or a dangling link has no data."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop"
+        if exc.errno == errno.ENOENT and os.path.islink(path):
+            return f"dangling symbolic link (target {display_path(os.readlink(path))} missing)"
+        return f"cannot read file: {exc.strerror or exc}"
+    if stat.S_ISDIR(st.st_mode):
+        if os.path.islink(path):
+            return "symbolic link to a directory (not followed)"
+        return "directory that cannot be listed"
+    if not stat.S_ISREG(st.st_mode):
+        return f"not a regular file ({_kind(st.st_mode)})"
+    if st.st_size > limit and not path.lower().endswith(".gz"):
+        return f"larger than {_size(limit)} ({_size(st.st_size)})"
+    return ""
+
+
+def read_bytes(path: str, compressed: bool, limit: int) -> bytes:
+    """At most ``limit`` bytes of a file, gunzipped as it is read (a gzip bomb stops at
+    the limit); SkipDocument when there is more."""
+    try:
+        with open(path, "rb") as fh:
+            if compressed:
+                with gzip.GzipFile(fileobj=fh) as gz:
+                    data = gz.read(limit + 1)
+            else:
+                data = fh.read(limit + 1)
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise SkipDocument(f"cannot read file: {reason}") from exc
+    if len(data) > limit:
+        what = " uncompressed (gzip)" if compressed else ""
+        raise SkipDocument(f"larger than {_size(limit)}{what}")
+    return data
 
 
 def read_file(path: str | Path, cache_dir: str | Path | None = None) -> Iterator[Document]:
@@ -629,26 +773,18 @@ def read_file(path: str | Path, cache_dir: str | Path | None = None) -> Iterator
     if compressed:
         name = name[:-3]
     reader, label = _reader_for(name)
-    if reader is None:
-        yield skipped(path_str, "file", f"unsupported format ({label})")
+    limit = MAX_TREE_BYTES if label in TREE_FORMATS else MAX_BYTES
+    reason = unreadable(path_str, limit) or ("" if reader else f"unsupported format ({label})")
+    if reason:
+        yield skipped(path_str, "file", reason)
+        return
+    if label == "jsonl":  # streamed: a JSONL file may hold any number of documents
+        yield from _read_jsonl_file(path_str, compressed)
         return
     try:
-        # A FIFO or device would block or never end: read regular files only.
-        if not stat.S_ISREG(os.stat(path_str).st_mode):
-            yield skipped(path_str, "file", "not a regular file")
-            return
-        with open(path_str, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-        if compressed:
-            # Read at most MAX_BYTES + 1 so that a gzip bomb cannot exhaust memory.
-            with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
-                data = gz.read(MAX_BYTES + 1)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        yield skipped(path_str, "file", f"cannot read file: {reason}")
-        return
-    if len(data) > MAX_BYTES:
-        yield skipped(path_str, "file", f"larger than {MAX_BYTES >> 20} MiB (uncompressed)")
+        data = read_bytes(path_str, compressed, limit)
+    except SkipDocument as exc:
+        yield skipped(path_str, "file", str(exc))
         return
     if cache_dir is None or label not in CACHED_FORMATS:
         yield from _read(reader, label, data, path_str)
@@ -660,6 +796,18 @@ def read_file(path: str | Path, cache_dir: str | Path | None = None) -> Iterator
         docs = list(_read(reader, label, data, path_str))
         _cache_store(entry, docs)
     yield from docs
+
+
+def _read_jsonl_file(path: str, compressed: bool) -> Iterator[Document]:
+    try:
+        with open(path, "rb") as raw:
+            fh = gzip.GzipFile(fileobj=raw) if compressed else raw
+            yield from jsonl_documents(fh, path)
+    except SkipDocument as exc:
+        yield skipped(path, "jsonl", str(exc))
+    except (OSError, EOFError, zlib.error) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        yield skipped(path, "jsonl", f"cannot read the rest of the file: {reason}")
 
 
 def _read(reader: Reader, label: str, data: bytes, path: str) -> Iterator[Document]:
@@ -703,9 +851,17 @@ def list_files(root: str | Path) -> list[str]:
     """Files under a directory, recursively, hidden files and folders ignored, sorted."""
     root = str(root)
     found: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not _is_hidden(d))
-        found.extend(os.path.join(dirpath, f) for f in filenames if not _is_hidden(f))
+
+    def unlistable(exc: OSError) -> None:  # listed, so that its row says why
+        if exc.filename and exc.filename != root:
+            found.append(exc.filename)
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unlistable):
+        visible = [d for d in dirnames if not _is_hidden(d)]
+        # Symlinked folders are listed, not walked (a link loop would never end).
+        links = [d for d in visible if os.path.islink(os.path.join(dirpath, d))]
+        dirnames[:] = sorted(d for d in visible if d not in links)
+        found.extend(os.path.join(dirpath, f) for f in filenames + links if not _is_hidden(f))
     return sorted(found, key=lambda p: Path(p).parts)
 
 

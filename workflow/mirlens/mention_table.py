@@ -1,0 +1,52 @@
+"""`mirlens mentions-table`: the per-shard mention Parquet files as one ``mentions.tsv``.
+
+The per-shard files (``results/mentions/<shard>.parquet``, all columns text) are the
+scalable store: ``pandas.read_parquet("results/mentions")`` reads them as one table. This
+person-readable TSV repeats them, sorted by (doc_id, start, end); a document lives in one
+shard, so the order within a document is the shard's own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from mirlens.errors import MirlensError
+from mirlens.io import write_tsv
+from mirlens.text.extract import FIELDS
+
+log = logging.getLogger(__name__)
+
+
+def merge_mentions(paths: list[str | Path]) -> pd.DataFrame:
+    parts = []
+    for path in paths:
+        if not Path(path).is_file():
+            raise MirlensError(f"mentions shard not found: {path}")
+        parts.append(pd.read_parquet(path))
+    if not parts:
+        return pd.DataFrame(columns=FIELDS)
+    df = pd.concat(parts, ignore_index=True).fillna("")
+    extra = sorted(set(df.columns) - set(FIELDS))
+    df = df.reindex(columns=FIELDS + extra, fill_value="")
+    keys = pd.DataFrame(
+        {"doc_id": df["doc_id"], "start": df["start"].astype("int64"),
+         "end": df["end"].astype("int64")}
+    )  # fmt: skip
+    order = keys.sort_values(["doc_id", "start", "end"], kind="stable").index
+    return df.loc[order].reset_index(drop=True)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--inputs", nargs="*", default=[], help="per-shard mention Parquet files")
+    parser.add_argument("--out", required=True, help="mentions.tsv")
+
+
+def run(args: argparse.Namespace) -> int:
+    table = merge_mentions(args.inputs)
+    write_tsv(table, args.out)
+    log.info("%d mentions from %d shards -> %s", len(table), len(args.inputs), args.out)
+    return 0

@@ -1,0 +1,173 @@
+"""Checks the workflow runs before any job: what a killed run left, downloads, the network.
+
+Called from ``workflow/rules/common.smk`` (and its ``onstart`` hook), so that one rerun
+command recovers from kill -9 anywhere and a missing network ends in one short message.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from mirlens.http import OFFLINE_HINT
+from mirlens.io import clean_stale_parts
+from mirlens.lockfile import check_downloads
+
+log = logging.getLogger(__name__)
+
+RUN_MARKER = ".snakemake/mirlens-run.json"  # pid + host of the Snakemake run in progress
+
+
+# ---------------------------------------------------------------- kill -9 leftovers
+
+
+def mark_run(workdir: str | Path = ".") -> None:
+    """Record this Snakemake process (called once it holds Snakemake's directory lock)."""
+    path = Path(workdir) / RUN_MARKER
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname()}))
+
+
+def unmark_run(workdir: str | Path = ".") -> None:
+    (Path(workdir) / RUN_MARKER).unlink(missing_ok=True)
+
+
+def remove_stale_locks(workdir: str | Path = ".") -> bool:
+    """Drop Snakemake's directory lock when the run that took it is dead (kill -9).
+
+    Snakemake cannot tell a stale lock from a live one and asks for ``--unlock``; our
+    marker names the process that held it. Only a run on this host that no longer exists
+    is taken for dead; anything uncertain is left to Snakemake.
+    """
+    work = Path(workdir)
+    locks = list((work / ".snakemake" / "locks").glob("*.lock"))
+    marker = work / RUN_MARKER
+    if not locks or not marker.is_file():
+        return False
+    try:
+        owner = json.loads(marker.read_text())
+        pid, host = int(owner["pid"]), owner["host"]
+    except (ValueError, KeyError, TypeError):
+        return False
+    if host != socket.gethostname() or _alive(pid):
+        return False
+    for lock in locks:
+        lock.unlink(missing_ok=True)
+    marker.unlink(missing_ok=True)
+    log.warning("removed the lock left by a killed run (pid %d)", pid)
+    return True
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a reused pid that is not Snakemake does not count
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True
+    return b"snakemake" in cmdline
+
+
+def clean_leftovers(folders: Iterable[str] = ("results", "resources")) -> list[Path]:
+    """Remove hidden ``.part`` files that killed jobs left (their writers are gone)."""
+    removed = []
+    for folder in folders:
+        removed.extend(clean_stale_parts(folder))
+    for path in removed:
+        log.info("removed %s (left by a killed job)", path)
+    return removed
+
+
+# ---------------------------------------------------------------- downloads
+
+
+def repair_changed_downloads(lock: Path, paths: Iterable[str], dry_run: bool) -> list[str]:
+    """Downloaded files edited since: removed (so `fetch` downloads them again), or, in a
+    dry run, only reported. Returns one message per file."""
+    messages = []
+    for c in check_downloads(lock, paths):
+        what = "would download it again" if dry_run else "downloading it again"
+        messages.append(
+            f"{c.path} changed after its download (sha256 {c.sha256[:12]}..., the lock "
+            f"file says {c.locked[:12]}...): {what}"
+        )
+        if not dry_run:
+            os.unlink(c.path)
+    return messages
+
+
+def offline_problem(urls: Iterable[str], timeout: float = 5.0) -> str | None:
+    """One line when none of the hosts of ``urls`` resolves (no network), else None."""
+    hosts = sorted({urlsplit(u).hostname for u in urls if urlsplit(u).hostname})
+    if not hosts:
+        return None
+    for host in hosts:
+        if _resolves(host, timeout):
+            return None
+    return (
+        f"cannot reach the database hosts ({', '.join(hosts[:3])}"
+        f"{', ...' if len(hosts) > 3 else ''}: their names do not resolve); {OFFLINE_HINT}"
+    )
+
+
+def _resolves(host: str, timeout: float) -> bool:
+    result: list[bool] = []
+
+    def lookup() -> None:
+        try:
+            socket.getaddrinfo(host, 443)
+            result.append(True)
+        except OSError:
+            result.append(False)
+
+    t = threading.Thread(target=lookup, daemon=True)
+    t.start()
+    t.join(timeout)
+    return bool(result and result[0])
+
+
+# ---------------------------------------------------------------- what kind of run
+
+
+_PASSIVE_LONG = {
+    "--dry-run",
+    "--dryrun",
+    "--lint",
+    "--summary",
+    "--detailed-summary",
+    "--list",
+    "--list-rules",
+    "--list-target-rules",
+    "--unlock",
+    "--report",
+    "--dag",
+    "--rulegraph",
+    "--filegraph",
+    "--cleanup-metadata",
+    "--list-changes",
+    "--lc",
+    "--li",
+    "--lp",
+}
+
+
+def is_passive(argv: list[str]) -> bool:
+    """True for a Snakemake call that runs no job (dry run, lint, summary, unlock, ...):
+    then nothing is deleted or checked over the network."""
+    for arg in argv[1:]:
+        if arg.split("=", 1)[0] in _PASSIVE_LONG:
+            return True
+        if arg.startswith("-") and not arg.startswith("--") and arg[1:].isalpha():
+            if "n" in arg[1:] or "S" in arg[1:]:
+                return True
+    return False
