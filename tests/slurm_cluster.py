@@ -176,9 +176,10 @@ class LocalSlurm:
         )
 
     def jobs(self) -> list[dict[str, str]]:
-        """Every job slurmctld still knows (MinJobAge keeps finished ones): id, name, state."""
-        out = self.run("squeue", "--states=all", "-h", "-o", "%i|%j|%T|%C|%m").stdout
-        keys = ("id", "name", "state", "cpus", "mem")
+        """Every job slurmctld still knows (MinJobAge keeps finished ones): id, name, state,
+        CPUs, memory and comment (the executor plugin writes the rule or group there)."""
+        out = self.run("squeue", "--states=all", "-h", "-o", "%i|%j|%T|%C|%m|%k").stdout
+        keys = ("id", "name", "state", "cpus", "mem", "comment")
         return [dict(zip(keys, line.split("|"), strict=True)) for line in out.splitlines()]
 
     def logs(self) -> str:

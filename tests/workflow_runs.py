@@ -67,8 +67,8 @@ def snakemake(
 
 
 def digests(results: Path) -> dict[str, str]:
-    """sha256 of every table; provenance.json without download dates (a forced rerun
-    downloads again, and the date of a download is part of its provenance)."""
+    """sha256 of every table; provenance.json without download dates and file mtimes (a
+    forced rerun downloads again, and the date of a download is part of its provenance)."""
     out = {}
     for p in sorted(results.rglob("*")):
         if not (p.is_file() and p.suffix in (".tsv", ".fa", ".jsonl", ".json", ".txt")):
@@ -78,6 +78,7 @@ def digests(results: Path) -> dict[str, str]:
             prov = json.loads(data)
             for entry in prov["sources"]:
                 entry.pop("downloaded")
+                entry.pop("mtime_ns", None)  # when the file was written, like "downloaded"
             data = json.dumps(prov, sort_keys=True).encode()
         out[str(p.relative_to(results))] = hashlib.sha256(data).hexdigest()
     return out
