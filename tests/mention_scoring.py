@@ -71,6 +71,7 @@ def spans_of(records: Iterable[dict], skip_kinds: tuple[str, ...] = ("host_gene"
 
 
 _RELEASES: dict = {}
+FAMILY_INFO = "mirror/www.targetscan.org/vert_80/vert_80_data_download/miR_Family_Info.txt.zip"
 
 
 def release_for(mirbase_dir: Path, family_info: Path | None = None, distance: int = 10_000):
@@ -81,6 +82,13 @@ def release_for(mirbase_dir: Path, family_info: Path | None = None, distance: in
     if key not in _RELEASES:
         _RELEASES[key] = MirbaseRelease(mirbase_dir, family_info, distance)
     return _RELEASES[key]
+
+
+def release_with_families(mirbase_dir: Path):
+    """The release with TargetScan's seed families (shared mirror), read once."""
+    from conftest import shared_path
+
+    return release_for(mirbase_dir, shared_path(FAMILY_INFO))
 
 
 def gold_in_release(gold_path: str | Path, out_path: str | Path, release, species: str = "hsa"):

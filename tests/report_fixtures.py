@@ -369,7 +369,12 @@ MIRNA_COLS = list(contracts.MIRNAS)
 UNRES_COLS = list(contracts.UNRESOLVED)
 TARGET_COLS = list(contracts.TARGETS)
 CONS_COLS = list(contracts.CONSENSUS)
-ENR_COLS = [*contracts.ENRICHMENT[:-1], "empirical_fdr", "genes", "library"]
+# The fixture rows below follow the enrichment layout before issue 9 (the report reads
+# either: columns it lacks are filled in).
+ENR_COLS = [
+    "scope", "gene_set", "theme", "set_size", "overlap", "universe_size", "odds_ratio",
+    "pvalue", "fdr", "empirical_pvalue", "empirical_fdr", "genes", "library",
+]  # fmt: skip
 
 
 def _consensus(targets: dict[str, list[tuple]]) -> pd.DataFrame:

@@ -59,7 +59,7 @@ CASES = [
     (_with("enrichment.themes.EMT.hallmark", []), "'enrichment.themes.EMT.hallmark': [] should be"),
     (_with("enrichment.themes.EMT", {"vocabulary": ["EMT"]}), "EMT': names no gene sets"),
     (_with("enrichment.themes.EMT.halmark", ["X"]), "no library 'halmark'"),
-    (_with("enrichment.empirical_null.n", 1.5), "'enrichment.empirical_null.n': 1.5 is not of"),
+    (_with("enrichment.strata", 1.5), "'enrichment.strata': 1.5 is not of"),
     (_delete("enrichment.libraries"), "'enrichment': 'libraries' is a required property"),
 ]
 
@@ -91,7 +91,7 @@ def test_yaml_syntax_error_names_file_line_and_column(tmp_path):
 
 def test_check_config_layers_files_like_snakemake(tmp_path):
     mine = tmp_path / "mine.yaml"
-    mine.write_text("literature:\n  n_shards: 4\nenrichment:\n  empirical_null: {n: 10}\n")
+    mine.write_text("literature:\n  n_shards: 4\nenrichment:\n  strata: 10\n")
     ok = _mirlens("check-config", str(REPO / "config/config.yaml"), str(mine))
     assert ok.returncode == 0, ok.stderr
     offline = REPO / "config/offline-example.yaml"

@@ -72,7 +72,8 @@ def test_enrichment_fdr_is_monotone_in_p(panc_run):
     for lib in ("hallmark", "go_bp"):
         table = read(panc_run / f"results/enrichment/{lib}.tsv")
         assert not table.empty
-        for _scope, grp in table.groupby("scope"):
+        every = pd.read_parquet(panc_run / f"results/enrichment/{lib}.parquet")
+        for _hypothesis, grp in every.groupby("hypothesis"):  # themed / exploratory
             g = grp.astype({"pvalue": float, "fdr": float}).sort_values("pvalue")
             assert (g["fdr"] >= g["pvalue"] - 1e-12).all()
             assert g["fdr"].is_monotonic_increasing
@@ -129,7 +130,8 @@ class _CutShort(BaseHTTPRequestHandler):
         self.close_connection = True
 
 
-def test_download_cut_short_leaves_no_file(tmp_path):
+def test_download_cut_short_leaves_no_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("MIRLENS_DOWNLOAD_ATTEMPTS", "2")  # each fetch retries; keep it short
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _CutShort)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
@@ -141,6 +143,10 @@ def test_download_cut_short_leaves_no_file(tmp_path):
     assert proc.returncode != 0
     files = [p for p in (tmp_path / "resources").rglob("*") if p.is_file()]
     assert [p.name for p in files if not p.name.startswith("sources.lock")] == []
+    log = next((tmp_path / "logs" / "fetch").rglob("mature.fa.log")).read_text()
+    errors = [line for line in log.splitlines() if " ERROR " in line]
+    assert len(errors) == 1 and "download cut short" in errors[0] and "mirror:" in errors[0]
+    assert "Traceback" not in log
 
 
 def test_snakemake_report_builds(panc_run):
@@ -167,7 +173,9 @@ def test_every_result_table_follows_its_contract(panc_run):
     tables = dict(contracts.BY_PATH)
     tables.update({f"targets/{s}.tsv": contracts.TARGETS for s in ("targetscan", "mirdb")})
     tables["targets/mirtarbase.tsv"] = contracts.TARGETS
-    tables.update({f"enrichment/{lib}.tsv": contracts.ENRICHMENT for lib in ("hallmark", "go_bp")})
+    for lib in ("hallmark", "go_bp"):
+        tables[f"enrichment/{lib}.tsv"] = contracts.ENRICHMENT
+        tables[f"enrichment/{lib}.set_level.tsv"] = contracts.ENRICHMENT_SET_LEVEL
     for rel, columns in tables.items():
         header = (res / rel).read_text().split("\n", 1)[0].split("\t")
         missing = [c for c in columns if c not in header]

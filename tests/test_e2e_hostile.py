@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from workflow_runs import read, snakemake, workspace, write_config
 
+from mirlens.io import read_tsv
+
 pytestmark = pytest.mark.e2e
 
 SECRET = "hostile-secret-7f3a"  # what an external entity would pull in
@@ -131,7 +133,7 @@ def test_hostile_corpus_never_stops_the_run(tmp_path_factory, mirror_url, shared
     snakemake(work, "-n", *targets)  # the DAG builds over this folder
     snakemake(work, *targets)
 
-    docs = read(work / "results/literature/documents.tsv")
+    docs = read_tsv(work / "results/literature/documents.tsv")  # cells unescaped
     names = docs["path"].str.removeprefix("docs/")
     files = names != "records.jsonl"
     status = dict(zip(names[files], docs["status"][files], strict=True))

@@ -30,18 +30,18 @@ pytestmark = pytest.mark.e2e
 
 RERUN = ("--rerun-incomplete",)  # README, "Interrupted runs"
 N_DOCS = 12
-TS_STORE = "resources/store/targetscan/8.0/targets.parquet"
+STORE = "resources/store/mirdb/6.0/targets.parquet"
 # (stage, target of the run to kill, file whose appearance means the stage is running,
 #  its output that must not exist yet). Targets keep each stage out of the runs before it.
 KILL_POINTS = [
     ("downloads", None, "resources/db/**/.*.part", None),
-    ("release parsing", TS_STORE, "logs/targets/parse_targetscan_8.0.log", TS_STORE),
+    ("release parsing", STORE, "logs/targets/parse_mirdb_6.0.log", STORE),
     ("extraction", "results/mentions.tsv", "logs/mentions/*.log", "results/mentions.tsv"),
     (
         "enrichment",
-        "results/enrichment/go_bp.tsv",
-        "logs/enrichment/enrich_go_bp.log",
-        "results/enrichment/go_bp.tsv",
+        "results/enrichment/hallmark.tsv",
+        "logs/enrichment/enrich_hallmark.log",
+        "results/enrichment/hallmark.tsv",
     ),
     ("report", None, "logs/report/report.log", "results/report/index.html"),
 ]
@@ -53,7 +53,11 @@ def _setup(work: Path, mirror: str, records: list[dict]) -> None:
     (docs / "sample.jsonl").write_text(jsonl(records))
     path = write_config(work, mirror, ["docs"])  # relative: documents.tsv is comparable
     cfg = yaml.safe_load(path.read_text())
-    cfg["literature"]["n_shards"] = 2
+    cfg["literature"]["n_shards"] = 2  # small: two sources, one library, two shards
+    cfg["targets"]["use"] = ["mirdb", "mirtarbase"]
+    enrichment = cfg["enrichment"]
+    enrichment["libraries"] = {"hallmark": enrichment["libraries"]["hallmark"]}
+    enrichment["themes"] = {t: {"hallmark": v["hallmark"]} for t, v in enrichment["themes"].items()}
     path.write_text(yaml.safe_dump(cfg, sort_keys=False))
 
 

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from conftest import shared_path
-from mention_scoring import release_for
+from mention_scoring import release_for, release_with_families
 
 from mirlens.mirbase import read_gff3, read_mature
 from mirlens.text import Extractor, Normaliser, sentence_at, sentence_bounds
 
-FAMILY_INFO = "mirror/www.targetscan.org/vert_80/vert_80_data_download/miR_Family_Info.txt.zip"
-
 
 @pytest.fixture(scope="module")
 def release(mirbase_dir):
-    return release_for(mirbase_dir, shared_path(FAMILY_INFO))
+    return release_with_families(mirbase_dir)
 
 
 @pytest.fixture(scope="module")
@@ -178,7 +175,9 @@ def test_enumeration_with_a_cluster_inside(release):
 def test_plural_name_is_the_family(release, text):
     row = one(release, text)
     assert row["kind"] == "family" and row["status"] == "resolved"
-    assert "hsa-miR-429" in row["mirbase_names"]
+    assert "hsa-miR-200c-3p" in row["mirbase_names"]
+    assert "hsa-miR-429" not in row["mirbase_names"]  # another number: noted, not expanded
+    assert "hsa-mir-429" in row["expansion"] and "not expanded" in row["expansion"]
 
 
 @pytest.mark.parametrize(
@@ -197,9 +196,13 @@ def test_letterless_with_arm_in_one_family(release):
 
 
 def test_clusters_follow_mirbase_distance(release):
-    # mir-99a/let-7c and mir-125b-2 lie ~50 kb apart: two miRBase clusters, not one
-    row = one(release, "the miR-99a/let-7c/miR-125b-2 cluster")
+    # mir-99a/let-7c and mir-125b-2 lie ~50 kb apart: two miRBase clusters, not one range
+    row = one(release, "the miR-99a~125b-2 cluster")
     assert row["status"] == "unresolved" and "not in one genomic cluster" in row["reason"]
+    # ... but a list of three names before "cluster" is the members named, wherever they lie
+    named = one(release, "the miR-99a/let-7c/miR-125b-2 cluster")
+    assert named["status"] == "resolved" and "the members named" in named["expansion"]
+    assert {"hsa-let-7c-5p", "hsa-miR-125b-2-3p"} <= set(named["mirbase_names"])
     two = one(release, "the microRNA 15/16 cluster")
     assert two["status"] == "ambiguous" and "several genomic clusters" in two["reason"]
 
@@ -282,11 +285,11 @@ def test_plural_clusters_after_a_list_of_full_names(release, mirbase_dir):
     "text, parts, members",
     [
         ("the miR-200 and miR-34 families", ["miR-200", "miR-34"],
-         [{"hsa-miR-141-3p", "hsa-miR-429"}, {"hsa-miR-34a-5p", "hsa-miR-34c-5p"}]),
+         [{"hsa-miR-200a-3p", "hsa-miR-200c-3p"}, {"hsa-miR-34a-5p", "hsa-miR-34c-5p"}]),
         ("the let-7 and miR-200 families", ["let-7", "miR-200"],
-         [{"hsa-let-7a-5p", "hsa-miR-98-5p"}, {"hsa-miR-200c-3p", "hsa-miR-429"}]),
+         [{"hsa-let-7a-5p", "hsa-let-7i-5p"}, {"hsa-miR-200b-3p", "hsa-miR-200c-3p"}]),
         ("the miR-200, let-7 and miR-34 families", ["miR-200", "let-7", "miR-34"],
-         [{"hsa-miR-429"}, {"hsa-let-7i-5p"}, {"hsa-miR-34b-5p"}]),
+         [{"hsa-miR-200a-3p"}, {"hsa-let-7i-5p"}, {"hsa-miR-34b-5p"}]),
     ],
 )  # fmt: skip
 def test_plural_families_apply_to_every_full_name_listed(release, text, parts, members):
@@ -295,7 +298,7 @@ def test_plural_families_apply_to_every_full_name_listed(release, text, parts, m
     assert all(r["kind"] == "family" and r["status"] == "resolved" for r in rows)
     for r, want in zip(rows, members, strict=True):
         assert want <= set(r["mirbase_names"]), r["text"]
-        assert "MIPF" in r["expansion"]
+        assert "precursors named by the stem" in r["expansion"]
     # the same family read alone gives the same members
     for r in rows:
         alone = one(release, f"the {r['text']} family")
@@ -323,20 +326,24 @@ def test_cluster_distance_is_configurable(mirbase_dir):
     assert row["status"] == "unresolved" and "not in one genomic cluster" in row["reason"]
 
 
-def test_families_from_database_definitions(release):
+def test_family_stays_within_the_named_stem(release, mirbase_dir):
+    """ "miR-NNN family" is the precursors carrying the stem; the database families around
+    them (miFam mir-8 holds mir-141 and mir-429) are named in the note, not expanded."""
     fam = one(release, "The miR-200 family controls EMT.")
     assert fam["kind"] == "family" and fam["status"] == "resolved"
-    names = set(fam["mirbase_names"])
-    assert {"hsa-miR-141-3p", "hsa-miR-429", "hsa-miR-200c-3p"} <= names
-    assert "MIPF" in fam["expansion"] and "TargetScan miR-200bc-3p/429" in fam["expansion"]
+    want = matures_of_hairpins(mirbase_dir, ("hsa-mir-200a", "hsa-mir-200b", "hsa-mir-200c"))
+    assert set(fam["mirbase_ids"]) == want
+    assert "MIPF" in fam["expansion"] and "hsa-mir-429" in fam["expansion"]
     let7 = one(release, "members of the let-7 family")
-    assert {"hsa-let-7a-5p", "hsa-let-7i-5p", "hsa-miR-98-5p"} <= set(let7["mirbase_names"])
-    assert "TargetScan let-7-5p/98-5p" in let7["expansion"]
+    assert {"hsa-let-7a-5p", "hsa-let-7i-5p"} <= set(let7["mirbase_names"])
+    assert not any("miR-98" in n or "miR-202" in n for n in let7["mirbase_names"])
+    mir17 = one(release, "the miR-17 family")
+    assert {n.rsplit("-", 1)[0] for n in mir17["mirbase_names"]} == {"hsa-miR-17"}
 
 
-def test_family_without_targetscan_uses_mifam(mirbase_dir):
-    row = one(release_for(mirbase_dir), "the let-7 family")
-    assert "hsa-miR-98-5p" in row["mirbase_names"] and "TargetScan" not in row["expansion"]
+def test_family_without_targetscan_is_the_same(release, mirbase_dir):
+    plain = one(release_for(mirbase_dir), "the let-7 family")
+    assert plain["mirbase_ids"] == one(release, "the let-7 family")["mirbase_ids"]
 
 
 def test_letterless_name_of_one_family_is_the_family(release):
@@ -376,17 +383,6 @@ def test_unicode_dashes_keep_offsets(release):
     assert [r["text"] for r in rows] == ["miR\u201021", "miR\u2013200a", "b", "miR-17\uff5e92"]
     assert all(doc[r["start"] : r["end"]] == r["text"] for r in rows)
     assert rows[0]["mirbase_ids"] == ["MIMAT0000076", "MIMAT0004494"]
-
-
-def test_dead_and_renamed_names_with_diff(tmp_path, mirbase_dir):
-    for name in ("mature.fa", "aliases.txt", "hairpin.fa", "miFam.dat", "genomes"):
-        (tmp_path / name).symlink_to(mirbase_dir / name)
-    (tmp_path / "miRNA.diff").symlink_to(shared_path("data/mirbase/22.0.diff"))
-    rel = release_for(tmp_path)
-    dead = one(rel, "miR-566 was high")
-    assert dead["status"] == "unresolved" and "deleted" in dead["reason"]
-    never = one(release_for(mirbase_dir), "miR-566 was high")
-    assert never["status"] == "unresolved" and "not a hsa miRNA name" in never["reason"]
 
 
 def test_sentences():

@@ -20,7 +20,7 @@ from conftest import IN_CI
 from slurm_cluster import LocalSlurm, install_packages
 from workflow_runs import REPO, digests, jsonl, snakemake, workspace, write_config
 
-pytestmark = pytest.mark.slurm
+pytestmark = [pytest.mark.slurm, pytest.mark.e2e]  # e2e: out of the fast suite
 
 PROFILE = REPO / "workflow" / "profiles" / "slurm"
 RUN_TIMEOUT = 900  # s; a job that can never start (PENDING for ever) fails here

@@ -27,7 +27,6 @@ def write_config(work: Path, mirror: str, paths: list[str], **overrides) -> Path
     cfg["literature"]["paths"] = paths
     cfg["literature"]["n_shards"] = N_SHARDS
     cfg["literature"]["pubmed"]["enabled"] = False
-    cfg["enrichment"]["empirical_null"]["n"] = 200
     for key, value in overrides.items():
         cfg[key] = value
     path = work / "config.yaml"

@@ -30,7 +30,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "targets-select": ("mirlens.targets.select", "select the targets of the run's miRNAs"),
     "consensus": ("mirlens.targets.consensus", "combine per-source targets by consensus"),
     "genesets": ("mirlens.genesets", "normalise a gene-set library to GMT and check themes"),
-    "enrich": ("mirlens.enrichment", "over-representation with FDR and an empirical null"),
+    "background": ("mirlens.targets.background", "every miRNA's consensus targets, per release"),
+    "enrich-store": ("mirlens.enrichment.store_cli", "every miRNA's statistics, per release"),
+    "enrich": ("mirlens.enrichment", "bias-corrected over-representation, themed FDR"),
+    "evidence": ("mirlens.evidence.cli", "rank the miRNAs of each theme, with their evidence"),
     "report": ("mirlens.report.build", "write the HTML report, workbook and plots"),
     "provenance": ("mirlens.provenance", "write results/provenance.json"),
 }

@@ -17,14 +17,24 @@ UNRESOLVED = (
     "text", "status", "reason", "n_mentions", "n_documents", "example_doc_id",
     "example_sentence",
 )  # fmt: skip
+EVIDENCE = (
+    "theme", "rank", "mirna", "mirbase_id", "tier", "n_documents", "n_theme_documents",
+    "theme_documents", "validated_theme_targets", "n_validated_theme_targets",
+    "n_predicted_theme_targets", "best_library", "best_gene_set", "overlap", "pvalue",
+    "themed_fdr", "set_level_pvalue", "claimed_theme_genes",
+)  # fmt: skip
 TARGETS = ("mirbase_id", "mirna", "gene_symbol", "entrez_id", "source", "score", "evidence")
 CONSENSUS = (
     "mirbase_id", "mirna", "gene_symbol", "entrez_id", "sources", "n_sources", "scores",
     "evidence",
 )  # fmt: skip
 ENRICHMENT = (
-    "scope", "gene_set", "theme", "set_size", "overlap", "universe_size", "odds_ratio",
-    "pvalue", "fdr", "empirical_pvalue", "genes",
+    "scope", "mirbase_id", "gene_set", "theme", "hypothesis", "set_size", "overlap",
+    "expected", "universe_size", "odds_ratio", "pvalue", "pvalue_hypergeom", "fdr", "genes",
+)  # fmt: skip
+ENRICHMENT_SET_LEVEL = (
+    "gene_set", "theme", "hypothesis", "n_mirnas", "n_background", "statistic", "pvalue",
+    "fdr", "test",
 )  # fmt: skip
 
 # results/<path> -> contract, for readers and tests that check a whole results folder
@@ -34,4 +44,5 @@ BY_PATH = {
     "mirnas.tsv": MIRNAS,
     "unresolved.tsv": UNRESOLVED,
     "targets/consensus.tsv": CONSENSUS,
+    "evidence.tsv": EVIDENCE,
 }

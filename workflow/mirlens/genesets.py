@@ -169,11 +169,14 @@ def check_themes(themes: Themes, library: str, set_names: Iterable[str]) -> None
                 continue
             close = difflib.get_close_matches(wanted, available, n=3, cutoff=0.6)
             hint = f" (close matches: {'; '.join(close)})" if close else ""
-            problems.append(f"theme {theme!r}: gene set {wanted!r} is not in {library}{hint}")
-    if problems:
+            problems.append(
+                f"config key 'enrichment.themes.{theme}.{library}': theme {theme!r}: gene set "
+                f"{wanted!r} is not in {library}{hint}"
+            )
+    if problems:  # one line: it is what the job's log ends with
         raise MirlensError(
-            f"{len(problems)} theme gene set(s) missing from library {library}:\n  "
-            + "\n  ".join(problems)
+            f"{len(problems)} theme gene set(s) missing from library {library}: "
+            + "; ".join(problems)
         )
 
 

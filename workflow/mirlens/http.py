@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import logging
 import os
 import threading
@@ -169,6 +170,9 @@ def _get_once(url: str, out: Path, session, policy: Policy, start: float, log) -
     except requests.exceptions.Timeout:
         raise _Retry(f"no answer within {policy.timeout[1]:.0f} s") from None
     except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+        short = _incomplete(exc)
+        if short is not None:
+            raise _Retry(f"download cut short ({short})") from None
         raise _Retry(f"connection broken mid-download ({_reason(exc)})") from None
 
 
@@ -219,6 +223,20 @@ def _name_resolution_failed(exc: BaseException) -> bool:
             "nodename nor servname",
         )
     )
+
+
+def _incomplete(exc: BaseException | None) -> str | None:
+    """'N of M bytes' when ``exc`` is (or wraps) a body that ended before its length."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, urllib3.exceptions.IncompleteRead | http.client.IncompleteRead):
+            partial = exc.partial if isinstance(exc.partial, int) else len(exc.partial)
+            expected = exc.expected if isinstance(exc.expected, int) else "?"
+            return f"{partial} bytes, {expected} more expected"
+        inner = [a for a in getattr(exc, "args", ()) if isinstance(a, BaseException)]
+        exc = inner[0] if inner else exc.__cause__ or exc.__context__
+        seen += 1
+    return None
 
 
 def _reason(exc: BaseException) -> str:

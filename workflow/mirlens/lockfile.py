@@ -11,14 +11,13 @@ import contextlib
 import fcntl
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mirlens.errors import MirlensError
-from mirlens.io import make_readable, sha256_file
+from mirlens.io import atomic_open, sha256_file
 
 LOCK_VERSION = 1
 
@@ -51,17 +50,9 @@ def read_lock(lock_path: Path | None) -> dict:
 def write_lock(lock_path: Path, data: dict) -> None:
     """Write atomically (call under ``locked``), readable like a normal file (not 0600)."""
     data["sources"] = dict(sorted(data["sources"].items()))
-    fd, tmp = tempfile.mkstemp(prefix=".sources.lock.", dir=lock_path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, sort_keys=True)
-            fh.write("\n")
-        make_readable(tmp)
-        os.replace(tmp, lock_path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    with atomic_open(lock_path) as fh:
+        json.dump(data, fh, indent=2, sort_keys=True)
+        fh.write("\n")
 
 
 def record(lock: Path, result: Any, key: str, release: str) -> Any:

@@ -25,6 +25,7 @@ What the data supports, and what it does not:
 
 from __future__ import annotations
 
+import gzip
 import os
 import re
 from pathlib import Path
@@ -192,9 +193,11 @@ def read_family_info(path: PathLike) -> pd.DataFrame:
 
 
 def read_diff(path: PathLike) -> pd.DataFrame:
-    """miRBase ``miRNA.diff`` (``ACC<TAB>ID<TAB>TAG``; ``#`` comments) -> mirbase_id, name, tag."""
+    """miRBase ``miRNA.diff`` (``ACC<TAB>ID<TAB>TAG``; ``#`` comments; ``.gz`` too) ->
+    mirbase_id, name, tag."""
     rows = []
-    with open(_require(path), encoding="utf-8") as fh:
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(_require(path), "rt", encoding="utf-8") as fh:
         for line in fh:
             if line.startswith("#") or not line.strip():
                 continue
@@ -250,26 +253,7 @@ class SpeciesIndex:
         self.hairpin_name: dict[str, str] = dict(zip(hp["mirbase_id"], hp["name"], strict=True))
         hp_seq = dict(zip(hp["mirbase_id"], hp["sequence"], strict=True))
 
-        # current and historical names -> accessions (aliases.txt is the name history)
-        self.mature_keys: dict[str, set[str]] = {}
-        self.mature_old: dict[str, set[str]] = {}
-        self.hairpin_keys: dict[str, set[str]] = {}
-        self.hairpin_old: dict[str, set[str]] = {}
-        for acc, name in self.mature_name.items():
-            self.mature_keys.setdefault(name_key(name), set()).add(acc)
-        for acc, name in self.hairpin_name.items():
-            self.hairpin_keys.setdefault(name_key(name), set()).add(acc)
-        self.history: dict[str, list[str]] = {}
-        al = release.aliases
-        al = al[al["mirbase_id"].isin(self.mature_name.keys() | self.hairpin_name.keys())]
-        for acc, alias in zip(al["mirbase_id"], al["alias"], strict=True):
-            self.history.setdefault(acc, []).append(alias)
-            key = name_key(alias)
-            if acc in self.mature_name:
-                if acc not in self.mature_keys.get(key, ()):
-                    self.mature_old.setdefault(key, set()).add(acc)
-            elif acc not in self.hairpin_keys.get(key, ()):
-                self.hairpin_old.setdefault(key, set()).add(acc)
+        self._index_names(release)
 
         # hairpin -> matures: genome coordinates (Derives_from) where there are any,
         # else miRBase's naming rule checked by sequence containment
@@ -308,16 +292,57 @@ class SpeciesIndex:
 
         self.dominant = {h: self._dominant(ms) for h, ms in self.hairpin_matures.items()}
 
-        # clusters (hairpin level, from coordinates)
+        self._index_clusters(release)
+
+        self._index_families(release)
+        # deleted accessions (only if a miRNA.diff was supplied)
+        self.deleted: dict[str, str] = {}
+        if release.diff is not None:
+            d = release.diff[release.diff["tag"] == "DELETE"]
+            for name in d["name"]:
+                if SPECIES_PREFIX.match(name) and name.split("-", 1)[0] == species:
+                    self.deleted[name_key(name)] = name
+
+    def _index_names(self, release: MirbaseRelease) -> None:
+        """Current and historical names -> accessions (aliases.txt is the name history)."""
+        self.mature_keys: dict[str, set[str]] = {}
+        self.mature_old: dict[str, set[str]] = {}
+        self.hairpin_keys: dict[str, set[str]] = {}
+        self.hairpin_old: dict[str, set[str]] = {}
+        for acc, name in self.mature_name.items():
+            self.mature_keys.setdefault(name_key(name), set()).add(acc)
+        for acc, name in self.hairpin_name.items():
+            self.hairpin_keys.setdefault(name_key(name), set()).add(acc)
+        self.history: dict[str, list[str]] = {}
+        al = release.aliases
+        al = al[al["mirbase_id"].isin(self.mature_name.keys() | self.hairpin_name.keys())]
+        for acc, alias in zip(al["mirbase_id"], al["alias"], strict=True):
+            self.history.setdefault(acc, []).append(alias)
+            key = name_key(alias)
+            if acc in self.mature_name:
+                if acc not in self.mature_keys.get(key, ()):
+                    self.mature_old.setdefault(key, set()).add(acc)
+            elif acc not in self.hairpin_keys.get(key, ()):
+                self.hairpin_old.setdefault(key, set()).add(acc)
+
+    def _index_clusters(self, release: MirbaseRelease) -> None:
+        """Clusters (hairpin level, from coordinates) and each hairpin's (start, end)."""
         self.cluster_of: dict[str, str] = {}
         self.cluster_members: dict[str, list[str]] = {}
-        if self.coords is not None:
-            cl = clusters_from_coordinates(self.coords[0], release.cluster_distance)
-            self.cluster_of = cl.to_dict()
-            for h, label in self.cluster_of.items():
-                self.cluster_members.setdefault(label, []).append(h)
+        self.locus: dict[str, tuple[int, int]] = {}
+        if self.coords is None:
+            return
+        hp_c = self.coords[0]
+        cl = clusters_from_coordinates(hp_c, release.cluster_distance)
+        self.cluster_of = cl.to_dict()
+        for h, label in self.cluster_of.items():
+            self.cluster_members.setdefault(label, []).append(h)
+        for h, start, end in zip(hp_c["mirbase_id"], hp_c["start"], hp_c["end"], strict=True):
+            self.locus[h] = (int(start), int(end))
 
-        # miRBase families (hairpin level; accessions are stable across releases)
+    def _index_families(self, release: MirbaseRelease) -> None:
+        """miRBase families (hairpin level; accessions are stable across releases) and
+        TargetScan seed families (mature level)."""
         self.mifam_of: dict[str, tuple[str, str]] = {}
         self.mifam_members: dict[str, list[str]] = {}
         fam = release.mifam
@@ -328,24 +353,16 @@ class SpeciesIndex:
             ):
                 self.mifam_of[h] = (fid, fname)
                 self.mifam_members.setdefault(fid, []).append(h)
-
-        # TargetScan seed families (mature level)
         self.seed_family_of: dict[str, str] = {}
         self.seed_family_members: dict[str, list[str]] = {}
         fi = release.family_info
-        if fi is not None and species in TAXON:
-            fi = fi[(fi["species_id"] == TAXON[species]) & fi["mirbase_id"].isin(self.mature_name)]
+        if fi is not None and self.species in TAXON:
+            fi = fi[
+                (fi["species_id"] == TAXON[self.species]) & fi["mirbase_id"].isin(self.mature_name)
+            ]
             for fname, acc in zip(fi["family"], fi["mirbase_id"], strict=True):
                 self.seed_family_of.setdefault(acc, fname)
                 self.seed_family_members.setdefault(fname, []).append(acc)
-
-        # deleted / renamed accessions (only if a miRNA.diff was supplied)
-        self.deleted: dict[str, str] = {}
-        if release.diff is not None:
-            d = release.diff[release.diff["tag"] == "DELETE"]
-            for name in d["name"]:
-                if SPECIES_PREFIX.match(name) and name.split("-", 1)[0] == species:
-                    self.deleted[name_key(name)] = name
 
     def _link_by_name(self, hp_seq: dict[str, str]) -> None:
         by_stem: dict[str, set[str]] = {}  # hairpins by name without copy number, built once
@@ -431,6 +448,7 @@ class MirbaseRelease:
         if not d.is_dir():
             raise MirlensError(f"miRBase folder not found: {d}")
         self.directory = d
+        self.label = d.name  # the release folder's name: "22.1"
         self.cluster_distance = cluster_distance
         self.mature = read_mature(d / "mature.fa")
         self.aliases = read_aliases(d / "aliases.txt")
@@ -443,7 +461,8 @@ class MirbaseRelease:
         for gff in sorted((d / "genomes").glob("*.gff3")) if (d / "genomes").is_dir() else []:
             self.coordinates[gff.stem] = read_gff3(gff)
         self.mifam = read_mifam(d / "miFam.dat") if (d / "miFam.dat").is_file() else None
-        self.diff = read_diff(d / "miRNA.diff") if (d / "miRNA.diff").is_file() else None
+        diff = next((d / n for n in ("miRNA.diff", "miRNA.diff.gz") if (d / n).is_file()), None)
+        self.diff = read_diff(diff) if diff else None
         self.family_info = read_family_info(family_info) if family_info else None
         self.species_codes = set(self.mature["species"]) | set(self.hairpins["species"])
         self._species: dict[str, SpeciesIndex] = {}

@@ -23,15 +23,16 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from mirlens.io import atomic_open
+from mirlens.literature.shards import shard_of
 
 log = logging.getLogger(__name__)
 
 CACHE_VERSION = "1"
 PKG = Path(__file__).resolve().parent
 # Code that decides a document's mention records (a change invalidates the cache).
-CODE = ["mentions.py", "mirbase.py", "shard_extract.py", "text"]
+CODE = ["mirbase.py", "shard_extract.py", "text"]
 # Arguments that name outputs or the cache itself, not what is extracted.
-NOT_KEYED = {"shard", "out", "mirnas_out", "unresolved_out", "cache_dir", "digest"}
+NOT_KEYED = {"shard", "shards_table", "out", "mirnas_out", "unresolved_out", "cache_dir"}
 
 
 def _file_digest(path: Path, h) -> None:
@@ -118,13 +119,35 @@ def extract_new(docs: list[tuple[str, str, str]], args: argparse.Namespace) -> I
     return extract_documents(((doc_id, text) for doc_id, _d, text in docs), norm)
 
 
+def cached_elsewhere(folder: Path, n_shards: int, missing: list[str]) -> dict:
+    """Records of documents that lived in another shard under another shard count.
+
+    Cache files are named ``<n_shards>-<shard>.jsonl``; a document's shard under an earlier
+    count is its jump hash for that count, so only those files are read, and only when the
+    folder holds files of another count (after the shard count changed)."""
+    counts = {int(p.name.split("-")[0]) for p in folder.glob("*-*.jsonl")} - {n_shards}
+    found: dict = {}
+    loaded: dict[Path, dict] = {}
+    for doc_id in missing:
+        for n in sorted(counts):
+            path = folder / f"{n}-{shard_of(doc_id, n)}.jsonl"
+            if path not in loaded:
+                loaded[path] = load_cache(path)
+            found.update({k: v for k, v in loaded[path].items() if k[0] == doc_id})
+    return found
+
+
 def shard_records(docs: list[tuple[str, str, str]], args: argparse.Namespace) -> dict:
     """doc_id -> mention records for every document of the shard, through the cache."""
-    # The shard's number names its cache file: with a jump hash most documents keep their
-    # number when the shard count grows, and the label's width may change.
     number = int(Path(args.shard).name.split(".")[0])
-    cache_path = Path(args.cache_dir) / cache_key(args) / f"{number}.jsonl"
+    with open(args.shards_table, encoding="utf-8") as fh:
+        n_shards = sum(1 for _ in fh) - 1
+    folder = Path(args.cache_dir) / cache_key(args)
+    cache_path = folder / f"{n_shards}-{number}.jsonl"
     cached = load_cache(cache_path)
+    missing = [doc_id for doc_id, digest, _t in docs if (doc_id, digest) not in cached]
+    if missing and folder.is_dir():
+        cached.update(cached_elsewhere(folder, n_shards, missing))
     records = {doc_id: cached.get((doc_id, digest)) for doc_id, digest, _t in docs}
     new = [d for d in docs if records[d[0]] is None]
     for doc_id, _d, _t in new:
@@ -134,9 +157,9 @@ def shard_records(docs: list[tuple[str, str, str]], args: argparse.Namespace) ->
             records[rec["doc_id"]].append(rec)
     log.info(
         "shard %s: %d documents, %d extracted, %d from the cache (%s)",
-        number, len(docs), len(new), len(docs) - len(new), cache_path.parent,
+        number, len(docs), len(new), len(docs) - len(new), folder,
     )  # fmt: skip
-    if new or len(cached) != len(docs):
+    if missing or len(cached) != len(docs):
         store_cache(cache_path, docs, records)
     return records
 
@@ -154,6 +177,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mirnas-out", required=True, help="miRNA x document counts (Parquet)")
     parser.add_argument("--unresolved-out", required=True, help="unresolved names (Parquet)")
     parser.add_argument("--cache-dir", required=True, help="per-document extraction cache")
+    # Not a Snakemake param: a new shard count must not rerun the shards that kept their
+    # documents; the job reads the count from the table `collect` wrote.
+    parser.add_argument("--shards-table", required=True, help="shards.tsv of the run")
     parser.add_argument("--mirbase", required=True, help="miRBase download folder")
     parser.add_argument("--family-info", default=None, help="TargetScan miR_Family_Info")
     parser.add_argument("--species", default="hsa", help="species when the text gives none")

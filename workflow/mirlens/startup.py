@@ -11,6 +11,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -31,7 +32,9 @@ def mark_run(workdir: str | Path = ".") -> None:
     """Record this Snakemake process (called once it holds Snakemake's directory lock)."""
     path = Path(workdir) / RUN_MARKER
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname()}))
+    pid = os.getpid()
+    owner = {"pid": pid, "host": socket.gethostname(), "start": _start_time(pid)}
+    path.write_text(json.dumps(owner))
 
 
 def unmark_run(workdir: str | Path = ".") -> None:
@@ -52,10 +55,10 @@ def remove_stale_locks(workdir: str | Path = ".") -> bool:
         return False
     try:
         owner = json.loads(marker.read_text())
-        pid, host = int(owner["pid"]), owner["host"]
+        pid, host, start = int(owner["pid"]), owner["host"], owner.get("start")
     except (ValueError, KeyError, TypeError):
         return False
-    if host != socket.gethostname() or _alive(pid):
+    if host != socket.gethostname() or _alive(pid, start):
         return False
     for lock in locks:
         lock.unlink(missing_ok=True)
@@ -64,18 +67,26 @@ def remove_stale_locks(workdir: str | Path = ".") -> bool:
     return True
 
 
-def _alive(pid: int) -> bool:
+def _alive(pid: int, start: str | None) -> bool:
+    """Is the process that wrote the marker still running? (A reused pid has another
+    start time; when that cannot be read, assume it is alive.)"""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    try:  # a reused pid that is not Snakemake does not count
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    now = _start_time(pid)
+    return now is None or start is None or now == start
+
+
+def _start_time(pid: int) -> str | None:
+    """Start time of ``pid`` in clock ticks since boot (field 22 of /proc/PID/stat)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
-        return True
-    return b"snakemake" in cmdline
+        return None
+    return stat.rsplit(")", 1)[-1].split()[19]
 
 
 def clean_leftovers(folders: Iterable[str] = ("results", "resources")) -> list[Path]:
@@ -107,12 +118,22 @@ def repair_changed_downloads(lock: Path, paths: Iterable[str], dry_run: bool) ->
 
 
 def offline_problem(urls: Iterable[str], timeout: float = 5.0) -> str | None:
-    """One line when none of the hosts of ``urls`` resolves (no network), else None."""
+    """One line when none of the hosts of ``urls`` resolves (no network), else None.
+
+    The hosts are looked up at once, in threads, so a hanging resolver costs ``timeout``
+    seconds in all.
+    """
     hosts = sorted({urlsplit(u).hostname for u in urls if urlsplit(u).hostname})
     if not hosts:
         return None
-    for host in hosts:
-        if _resolves(host, timeout):
+    found: list[str] = []
+    threads = [threading.Thread(target=_lookup, args=(h, found), daemon=True) for h in hosts]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + timeout
+    for t in threads:
+        t.join(max(0.0, deadline - time.monotonic()))
+        if found:
             return None
     return (
         f"cannot reach the database hosts ({', '.join(hosts[:3])}"
@@ -120,20 +141,12 @@ def offline_problem(urls: Iterable[str], timeout: float = 5.0) -> str | None:
     )
 
 
-def _resolves(host: str, timeout: float) -> bool:
-    result: list[bool] = []
-
-    def lookup() -> None:
-        try:
-            socket.getaddrinfo(host, 443)
-            result.append(True)
-        except OSError:
-            result.append(False)
-
-    t = threading.Thread(target=lookup, daemon=True)
-    t.start()
-    t.join(timeout)
-    return bool(result and result[0])
+def _lookup(host: str, found: list[str]) -> None:
+    try:
+        socket.getaddrinfo(host, 443)
+        found.append(host)
+    except OSError:
+        pass
 
 
 # ---------------------------------------------------------------- what kind of run

@@ -49,25 +49,25 @@ DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "κ": "kappa", "ɑ": "alpha"}
 _TRANSLATE = str.maketrans({**{d: "-" for d in DASHES}, **GREEK})
 
-# All-capital gene symbols that the lung-cancer literature mostly writes in another sense
-# (a method, a statistic, a disease stage, an ordinary abbreviation). Found by counting the
-# theme-set symbols in 2,052 real lung-cancer documents and reading the sentences.
+# All-capital gene symbols that the biomedical literature mostly writes in another sense
+# (an ordinary word or abbreviation, a drug, a disease). Gene symbols are matched only in
+# capitals, so these are the remaining traps.
 SYMBOL_STOPLIST = frozenset(
     {
-        "AIM",  # aim of a study
-        "CAT",  # cat / CAT scan
-        "MET",  # mesenchymal-epithelial transition; also the gene: ambiguous either way
+        "ADM",  # adriamycin (doxorubicin) in chemoresistance papers; gene: adrenomedullin
+        "AIM",  # the aim of a study
+        "CAT",  # CAT scan; gene: catalase
+        "MET",  # mesenchymal-epithelial transition or the MET receptor: ambiguous
         "SET",
         "MAX",
         "REST",
-        "CAMP",
+        "CAMP",  # cAMP in capitals; gene: cathelicidin
         "IMPACT",
         "ACE",
-        "CAD",
+        "CAD",  # coronary artery disease
         "GAP",
         "ATM",
         "PIGS",
-        "CD",
     }
 )
 _HOST_GENE = re.compile(r"^(MIR\d|MIRLET|LINC\d|SNHG\d)")
@@ -85,17 +85,21 @@ def _term_body(term: str) -> str:
 
 
 def term_pattern(term: str) -> str:
-    """Regex source for one vocabulary term, following the module's matching rules."""
+    """Regex source for one vocabulary term (without the word boundaries; see theme_pattern)."""
     term = normalise(term).strip()
     if not re.search(r"[A-Za-z0-9]", term):
         raise MirlensError(f"vocabulary term {term!r} has no letter or digit")
     plural = "s?" if term[-1].islower() else ""
     if term == term.lower():
-        body = f"(?i:{_term_body(term)})"
-    else:
-        variants = dict.fromkeys([_term_body(term), _term_body(term.upper())])
-        body = "(?:" + "|".join(variants) + ")"
-    return rf"(?<![A-Za-z0-9]){body}{plural}(?![A-Za-z0-9])"
+        return f"(?i:{_term_body(term)}){plural}"
+    variants = dict.fromkeys([_term_body(term), _term_body(term.upper())])
+    return "(?:" + "|".join(variants) + f"){plural}"
+
+
+def theme_pattern(terms: Iterable[str]) -> re.Pattern[str]:
+    """One regex for a theme's terms, each a whole word (boundaries checked once, so fast)."""
+    body = "|".join(term_pattern(t) for t in terms)
+    return re.compile(rf"(?<![A-Za-z0-9])(?:{body})(?![A-Za-z0-9])")
 
 
 def usable_symbol(symbol: str) -> bool:
@@ -129,7 +133,7 @@ class Themes:
     def __post_init__(self) -> None:
         for theme, terms in self.vocabulary.items():
             if terms:
-                self._patterns[theme] = re.compile("|".join(term_pattern(t) for t in terms))
+                self._patterns[theme] = theme_pattern(terms)
 
     @property
     def names(self) -> list[str]:
@@ -163,6 +167,29 @@ class Themes:
     def hits(self, sentence: str) -> list[str]:
         """Sorted names of the themes whose vocabulary or gene symbols occur in the sentence."""
         return list(self.matches(sentence))
+
+
+def context_genes(
+    themes: Themes, library_sets: Mapping[str, Mapping[str, Iterable[str]]]
+) -> dict[str, set[str]]:
+    """Theme -> genes that put a sentence in its context: those every library agrees on.
+
+    ``library_sets``: library name -> gene-set name -> genes. A gene counts as a theme
+    word only when each library that names sets for the theme puts it in one of them (two
+    independent curations agree: SNAI2, TGFB1, COL1A1 for EMT). The union is far too broad
+    for text: GO's EMT sets hold PTEN, so every "miR-21 targets PTEN" sentence would count
+    as EMT (50 of 159 symbol-only EMT sentences in 2,052 real lung-cancer documents); with
+    the agreement rule 16 remain, all of the TGF-beta / IL-6 pathways.
+    """
+    out: dict[str, set[str]] = {}
+    for theme in themes.names:
+        per_library = [
+            {g.upper() for s in themes.set_names(theme, name) for g in sets.get(s, [])}
+            for name, sets in sorted(library_sets.items())
+            if themes.set_names(theme, name)
+        ]
+        out[theme] = set.intersection(*per_library) if per_library else set()
+    return out
 
 
 def parse_themes(data: Any, where: str = "themes") -> Themes:

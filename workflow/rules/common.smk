@@ -18,6 +18,7 @@ from mirlens import startup  # noqa: E402
 from mirlens.config import check_config, check_paths, check_theme_sets  # noqa: E402
 from mirlens.config import downloads, mirbase_dir, recorded_config  # noqa: E402
 from mirlens.download import MIRROR_ENV, PINS_ENV  # noqa: E402
+from mirlens.store_keys import store_key  # noqa: E402
 from mirlens.errors import MirlensError  # noqa: E402
 from mirlens.literature.readers import list_files  # noqa: E402
 from mirlens.lockfile import pin_conflicts  # noqa: E402
@@ -195,3 +196,42 @@ def threshold_args(wildcards):
 def library_raw(wildcards):
     spec = config["enrichment"]["libraries"][wildcards.library]
     return db(f"library.{wildcards.library}") if "url" in spec else spec["path"]
+
+
+# Per-release stores: the background consensus and every background miRNA's statistics
+# depend only on the inputs hashed into their keys, never on the literature.
+BG_SOURCES = [s for s in SOURCES if s != "encori"]  # ENCORI is per miRNA: run-only
+BG_KEY = store_key(
+    {
+        "species": config["species"],
+        "sources": {s: config["sources"][s] for s in [*BG_SOURCES, "mirbase", "ncbi"]},
+        "thresholds": {s: config["targets"].get(s, {}) for s in BG_SOURCES},
+        "consensus": config["targets"]["consensus"],
+    }
+)
+BG_DIR = f"resources/store/background/{BG_KEY}"
+
+
+def enrichment_store(wildcards):
+    e = config["enrichment"]
+    key = store_key(
+        {
+            "background": BG_KEY,
+            "library": e["libraries"][wildcards.library],
+            "min_size": e["min_set_size"],
+            "max_size": e["max_set_size"],
+            "strata": e["strata"],
+        }
+    )
+    return f"resources/store/enrichment/{key}/{wildcards.library}.parquet"
+
+
+# ---------------------------------------------------------------- evidence
+def evidence_mirtarbase():
+    """The run's validated pairs, when miRTarBase is a used source."""
+    return ["results/targets/mirtarbase.tsv"] if "mirtarbase" in SOURCES else []
+
+
+def by_library(paths):
+    """`LIB=PATH` arguments, one per library, in LIBRARIES order (paths from expand())."""
+    return " ".join(shlex.quote(f"{lib}={path}") for lib, path in zip(LIBRARIES, paths))

@@ -28,11 +28,65 @@ rule genesets:
         " --name {wildcards.library} --themes {input.themes:q} --out {output:q} > {log:q} 2>&1"
 
 
+rule background:
+    input:
+        stores=[store_path(s) for s in BG_SOURCES],
+    output:
+        background=f"{BG_DIR}/background.parquet",
+        universe=f"{BG_DIR}/universe.txt",
+        stats=f"{BG_DIR}/stats.json",
+    params:
+        thresholds=json.dumps({s: config["targets"].get(s, {}) for s in BG_SOURCES}),
+        min_sources=config["targets"]["consensus"]["min_sources"],
+        mode=config["targets"]["consensus"]["mode"],
+    log:
+        f"logs/store/background_{BG_KEY}.log",
+    resources:
+        mem_mb=4000,
+    conda:
+        "../envs/mirlens.yaml"
+    shell:
+        "python -m mirlens background --stores {input.stores:q}"
+        " --thresholds {params.thresholds:q} --min-sources {params.min_sources}"
+        " --mode {params.mode} --out {output.background:q}"
+        " --universe-out {output.universe:q} --stats {output.stats:q} > {log:q} 2>&1"
+
+
+rule enrich_store:
+    input:
+        background=rules.background.output.background,
+        universe=rules.background.output.universe,
+        # the raw download, not resources/genesets/: that one is rewritten by every run
+        # (it depends on the run's themes), which would rebuild the store each time
+        library=library_raw,
+    output:
+        "resources/store/enrichment/{key}/{library}.parquet",
+    params:
+        format=lambda w: config["enrichment"]["libraries"][w.library]["format"],
+        min_size=config["enrichment"]["min_set_size"],
+        max_size=config["enrichment"]["max_set_size"],
+        strata=config["enrichment"]["strata"],
+    threads: 2
+    resources:
+        mem_mb=4000,
+    log:
+        "logs/store/enrich_store_{key}_{library}.log",
+    conda:
+        "../envs/mirlens.yaml"
+    shell:
+        "python -m mirlens enrich-store --background {input.background:q}"
+        " --universe {input.universe:q} --gmt {input.library:q} --format {params.format}"
+        " --library {wildcards.library}"
+        " --min-size {params.min_size} --max-size {params.max_size} --strata {params.strata}"
+        " --key {wildcards.key} --threads {threads} --out {output:q} > {log:q} 2>&1"
+
+
 rule enrich:
     input:
         targets="results/targets/consensus.tsv",
-        background="results/targets/background.parquet",
-        universe="results/targets/universe.txt",
+        background=rules.background.output.background,
+        universe=rules.background.output.universe,
+        store=enrichment_store,
         gmt="resources/genesets/{library}.gmt",
         themes="results/enrichment/themes.json",
     output:
@@ -41,14 +95,16 @@ rule enrich:
             caption="../report/enrichment.rst",
             category="Enrichment",
         ),
+        parquet="results/enrichment/{library}.parquet",
+        set_level="results/enrichment/{library}.set_level.tsv",
         meta="results/enrichment/{library}.meta.json",
     params:
-        n_null=config["enrichment"]["empirical_null"]["n"],
-        seed=config["enrichment"]["empirical_null"]["seed"],
         min_size=config["enrichment"]["min_set_size"],
         max_size=config["enrichment"]["max_set_size"],
-        scopes=",".join(config["enrichment"]["scopes"]),
+        exploratory_fdr=config["enrichment"]["exploratory_fdr"],
     threads: 2
+    resources:
+        mem_mb=4000,
     log:
         "logs/enrichment/enrich_{library}.log",
     conda:
@@ -56,7 +112,8 @@ rule enrich:
     shell:
         "python -m mirlens enrich --targets {input.targets:q} --gmt {input.gmt:q}"
         " --background {input.background:q} --universe {input.universe:q}"
-        " --themes {input.themes:q} --library {wildcards.library} --null {params.n_null}"
-        " --seed {params.seed} --min-size {params.min_size} --max-size {params.max_size}"
-        " --scopes {params.scopes} --threads {threads} --out {output.table:q}"
-        " --meta {output.meta:q} > {log:q} 2>&1"
+        " --store {input.store:q} --themes {input.themes:q} --library {wildcards.library}"
+        " --min-size {params.min_size} --max-size {params.max_size}"
+        " --exploratory-fdr {params.exploratory_fdr} --threads {threads}"
+        " --out {output.table:q} --parquet {output.parquet:q}"
+        " --set-level {output.set_level:q} --meta {output.meta:q} > {log:q} 2>&1"

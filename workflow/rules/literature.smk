@@ -88,7 +88,8 @@ rule extract:
     shell:
         "python -m mirlens extract-shard {input.shard:q} --out {output.mentions:q}"
         " --mirnas-out {output.mirnas:q} --unresolved-out {output.unresolved:q}"
-        " --cache-dir resources/cache/extract --mirbase {params.mirbase:q}"
+        " --cache-dir resources/cache/extract --shards-table results/literature/shards.tsv"
+        " --mirbase {params.mirbase:q}"
         " --species {params.species} --arm-policy {params.arm_policy}"
         " --family-info {input.family_info:q} --cluster-distance {params.cluster_distance}"
         " > {log:q} 2>&1"

@@ -58,15 +58,12 @@ rule targets_select:
 rule consensus:
     input:
         targets=expand("results/targets/{source}.tsv", source=SOURCES),
-        all=expand("results/targets/{source}.all.parquet", source=SOURCES),
     output:
         consensus=report(
             "results/targets/consensus.tsv",
             caption="../report/consensus.rst",
             category="Targets",
         ),
-        background="results/targets/background.parquet",
-        universe="results/targets/universe.txt",
         stats="results/targets/consensus.stats.json",
     params:
         min_sources=config["targets"]["consensus"]["min_sources"],
@@ -76,7 +73,6 @@ rule consensus:
     conda:
         "../envs/mirlens.yaml"
     shell:
-        "python -m mirlens consensus --inputs {input.targets:q} --all-inputs {input.all:q}"
+        "python -m mirlens consensus --inputs {input.targets:q}"
         " --min-sources {params.min_sources} --mode {params.mode}"
-        " --out {output.consensus:q} --background-out {output.background:q}"
-        " --universe-out {output.universe:q} --stats {output.stats:q} > {log:q} 2>&1"
+        " --out {output.consensus:q} --stats {output.stats:q} > {log:q} 2>&1"

@@ -27,7 +27,7 @@ from pathlib import Path
 import requests
 
 from mirlens.errors import MirlensError
-from mirlens.http import DEFAULT_TIMEOUT, RateLimiter, make_session
+from mirlens.http import DEFAULT_TIMEOUT, RateLimiter, make_session, retry_after
 from mirlens.io import write_jsonl
 from mirlens.literature import cache
 from mirlens.literature.readers import SkipDocument, local_name, parse_xml, pubmed_documents
@@ -45,6 +45,8 @@ RATE_WITH_KEY = 9.0
 PUBMED_MAX = 10_000
 MAX_BATCH = 10_000  # efetch's own cap on retmax
 RATE_FILE = ".rate-limit"  # in the cache folder: shared by concurrent `mirlens pubmed` runs
+RETRY_STATUS = {429, 500, 502, 503, 504}
+MAX_RETRY_AFTER = 60.0  # seconds; a longer Retry-After is cut to this
 DATE_RE = re.compile(r"^(\d{4})(?:/(\d{2})(?:/(\d{2}))?)?$")
 
 
@@ -102,29 +104,42 @@ class EntrezClient:
         self.base_url = base_url.rstrip("/")
         self.identity = {"tool": tool, **({"email": email} if email.strip() else {})}
         self._api_key = api_key or None
-        self.session = session or make_session()
+        self.session = session or make_session(retries=0)  # retries: call(), rate-limited
+        self.attempts, self.backoff = 5, 0.5
         rate = RATE_WITH_KEY if self._api_key else RATE_NO_KEY
         self.limiter = SharedRateLimiter(rate_file, rate) if rate_file else RateLimiter(rate)
         self.n_requests = 0
 
     def call(self, utility: str, params: dict[str, object]) -> bytes:
+        """POST one E-utility call. Retries (5xx, 429, broken connections) go through the
+        rate limiter like first tries, so they never push the rate over NCBI's limit."""
         data = {**params, **self.identity}
         if self._api_key:
             data["api_key"] = self._api_key
         url = f"{self.base_url}/{utility}.fcgi"
-        self.limiter.wait()
-        self.n_requests += 1
         log.debug("E-utilities %s %s", utility, params)  # params hold no key
-        try:
-            response = self.session.post(url, data=data, timeout=DEFAULT_TIMEOUT)
-        except requests.RequestException as exc:
-            raise MirlensError(f"PubMed {utility} failed: {type(exc).__name__} ({url})") from None
-        if response.status_code != 200:
-            raise MirlensError(
-                f"PubMed {utility} failed: HTTP {response.status_code} from {url}: "
-                f"{response.text[:200]!r}"
-            )
-        return response.content
+        for attempt in range(1, self.attempts + 1):
+            self.limiter.wait()
+            self.n_requests += 1
+            try:
+                response = self.session.post(url, data=data, timeout=DEFAULT_TIMEOUT)
+            except requests.RequestException as exc:
+                problem = f"{type(exc).__name__} ({url})"
+            else:
+                if response.status_code == 200:
+                    return response.content
+                problem = f"HTTP {response.status_code} from {url}: {response.text[:200]!r}"
+                if response.status_code not in RETRY_STATUS:
+                    break
+                time.sleep(min(retry_after(response.headers) or 0.0, MAX_RETRY_AFTER))
+            if attempt < self.attempts:
+                log.warning("PubMed %s: %s; retrying", utility, self._hide_key(problem))
+                time.sleep(min(self.backoff * 2 ** (attempt - 1), 30.0))
+        raise MirlensError(f"PubMed {utility} failed: {self._hide_key(problem)}")
+
+    def _hide_key(self, text: str) -> str:
+        """Servers quote a bad key back (NCBI does); it must not reach a log or an error."""
+        return text.replace(self._api_key, "<NCBI_API_KEY>") if self._api_key else text
 
     def xml(self, utility: str, params: dict[str, object]):
         try:

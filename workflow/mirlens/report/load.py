@@ -157,6 +157,8 @@ def load_results(
     by_library: dict[str, int] = {}
     edir = root / "enrichment"
     for path in sorted(edir.glob("*.tsv")) if edir.is_dir() else []:
+        if path.name.endswith(".set_level.tsv"):  # one row per set, not per miRNA
+            continue
         df, counts = _enrichment(path, max_p, alpha)
         tested.update(counts)
         by_library[path.stem] = sum(counts.values())

@@ -203,9 +203,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--inputs", required=True, nargs="+", help="targets/<source>.tsv files")
     parser.add_argument(
         "--all-inputs",
-        required=True,
         nargs="+",
-        help="targets/<source>.all.parquet files (same sources; all miRNAs)",
+        help="targets/<source>.all.parquet files (same sources; all miRNAs): also write the "
+        "background (the workflow builds it per release with `mirlens background` instead)",
     )
     parser.add_argument(
         "--min-sources",
@@ -215,14 +215,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--mode", choices=MODES, default="any", help="default: any")
     parser.add_argument("--out", required=True, help="consensus.tsv (run's miRNAs)")
-    parser.add_argument("--background-out", required=True, help="background.parquet (all miRNAs)")
-    parser.add_argument("--universe-out", required=True, help="universe.txt (one gene per line)")
+    parser.add_argument("--background-out", help="background.parquet (all miRNAs)")
+    parser.add_argument("--universe-out", help="universe.txt (one gene per line)")
     parser.add_argument("--stats", required=True, help="consensus.stats.json")
 
 
 def run(args: argparse.Namespace) -> int:
     run_frames = _load(args.inputs)
-    all_frames = _load(args.all_inputs)
+    with_background = bool(args.all_inputs)
+    if with_background and not (args.background_out and args.universe_out):
+        raise MirlensError("--all-inputs needs --background-out and --universe-out")
+    all_frames = _load(args.all_inputs) if with_background else run_frames
     if set(run_frames) != set(all_frames):
         raise MirlensError(
             f"--inputs sources {sorted(run_frames)} differ from --all-inputs {sorted(all_frames)}"
@@ -237,9 +240,10 @@ def run(args: argparse.Namespace) -> int:
     )
     universe = sorted(set(back["gene_symbol"]))
     write_tsv(cons, args.out)
-    write_parquet(back, args.background_out)
-    with atomic_open(args.universe_out) as fh:
-        fh.writelines(g + "\n" for g in universe)
+    if with_background:
+        write_parquet(back, args.background_out)
+        with atomic_open(args.universe_out) as fh:
+            fh.writelines(g + "\n" for g in universe)
 
     def hist(df: pd.DataFrame) -> dict:
         return {str(int(k)): int(v) for k, v in df["n_sources"].value_counts().sort_index().items()}
@@ -271,12 +275,18 @@ def run(args: argparse.Namespace) -> int:
         "background_pairs_by_n_sources": hist(back),
         "universe_size": len(universe),
     }
+    if not with_background:  # the background is built per release (`mirlens background`)
+        for key in ("background_pairs", "background_mirnas", "background_pairs_by_n_sources"):
+            stats.pop(key)
+        stats.pop("universe_size")
+        for per in stats["per_source"].values():
+            for key in ("all_pairs", "all_mirnas", "all_genes"):
+                per.pop(key)
     write_json(stats, args.stats)
     log.info(
-        "consensus (%s, k=%d): %d pairs, universe %d genes",
+        "consensus (%s, k=%d): %d pairs",
         args.mode,
         args.min_sources,
         len(cons),
-        len(universe),
     )
     return 0

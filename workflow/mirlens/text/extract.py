@@ -2,14 +2,18 @@
 
 Output record (one per mention; lists are JSON lists)::
 
-    doc_id, start, end, text, sentence, mirbase_ids, mirbase_names, status,
+    doc_id, start, end, text, mirbase_ids, mirbase_names, status,
+    sentence      the sentence holding the mention; one over 1,000 characters (no sentence
+                  break found: a table or list pasted as text) is cut to at most 200
+                  characters either side of the mention, so output stays linear in input
     kind          mature | precursor | gene_symbol | host_gene | family | cluster |
                   enumeration_member
     normalised    the name as read, in miRBase spelling with species (``hsa-miR-200b``)
     species       miRBase species code used
     arm_policy    ``both``/``dominant`` when the text gave no arm and the policy chose, else ""
     expansion     for families, clusters and enumerations: what was expanded, from which
-                  database definition (``let-7 family -> ... (miRBase MIPF0000002 let-7)``)
+                  definition (``let-7 family -> ... (precursors named by the stem: ...)``);
+                  an expression over 240 characters is quoted by its ends
     reason        why a mention is ambiguous or unresolved, or a note (renamed, paralogs)
     sentence_start, group_start, group_end   offsets of the sentence and of the whole
                   enumeration/cluster expression the mention belongs to

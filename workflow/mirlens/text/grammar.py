@@ -47,11 +47,13 @@ _ITEM = (
     r"(?P<arm>[- ]?[35]p(?![a-z0-9]))?"
     r"(?P<star>\*)?"
 )
+# "micro" and its common typos ("MicorRNA", "micoRNA", "mircoRNA", "micrRNA")
+_MICRO = r"mi(?:cro|cor|co|rco|cr)"
 _PREFIX = (
-    r"(?P<pfx>micro[ -]?RNAs?(?:\s{0,2}\(\s?(?:miRNA|miR)s?\s?\))?"
+    r"(?P<pfx>" + _MICRO + r"[ -]?RNAs?(?:\s{0,2}\(\s?(?:miRNA|miR)s?\s?\))?"
     r"|miRNAs?(?:\s{0,2}\(\s?miRs?\s?\))?"
     r"|miRs?|mir)"
-    r"(?P<sep>\s?-\s?|\s|)"
+    r"(?P<sep>\s?-\s?|\s|\.(?=\d)|)"  # "miR.21": a typo
 )
 # The look-ahead on the first letter lets the regex engine skip fast to candidates; the
 # left boundary and a species prefix ("hsa-") are checked in Python at each hit.
@@ -69,11 +71,12 @@ HEAD = re.compile(
 )
 # cheap candidate scan on the lower-cased text (a superset of where HEAD can match): one
 # case-sensitive pass is several times faster than the case-insensitive HEAD search
-CAND = re.compile(r"mi(?:r|cro[\s-]?rna)[a-z\s()-]{0,16}\d|let-?7|lin-?4")
+CAND = re.compile(r"mi(?:r|" + _MICRO[2:] + r"[\s-]?rna)[a-z\s().-]{0,16}\d|let-?7|lin-?4")
 SPECIES_BEFORE = re.compile(r"(?:^|[^A-Za-z0-9_])([A-Za-z]{2,5}\d?)-$")
 # a continuation: joiner, optional dash, then a bare identifier or (after '/') a letter
 CONT = re.compile(
-    r"(?P<join>\s?/\s?|\s?~\s?|\s+approximately\s+|\s?,\s?(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+)"
+    r"(?P<join>\s?/\s?|\s?~\s?|\s+approximately\s+|\s?,\s?(?:and\s+|or\s+)?"
+    r"|\s+(?:and|or|&)\s+|\s?&\s?)"
     r"(?P<dash>-\s?)?"
     r"(?P<cpfx>(?:micro-?RNA|miRNA|miR|mir)-?|let-?(?=7))?"
     r"(?:(?P<aonly>[35]p)(?![a-z0-9])|"
@@ -98,7 +101,7 @@ _LIST_JOINERS = (",", "and", "or", "&", ", and", ", or")  # joiners that may rep
 _RANGE_JOINERS = ("~", "-", "approximately")  # "miR-17~92", "miR-17-92": a cluster's ends
 # anything that may extend a head: a continuation or a family/cluster word
 TAIL = re.compile(CONT.pattern + "|" + GROUP_WORD.pattern, re.IGNORECASE)
-WEAK_PREFIX = re.compile(r"(?:micro[ -]?RNA|miRNA)s", re.IGNORECASE)
+WEAK_PREFIX = re.compile(r"(?:" + _MICRO + r"[ -]?RNA|miRNA)s", re.IGNORECASE)
 
 # ---------------------------------------------------------------------------------------
 # Parsed items
@@ -160,7 +163,7 @@ class _Part:
 # Candidate positions (those of CAND), as two scans that each start with a literal: the
 # regex engine then jumps between "mi"s (or "l"s) at C speed instead of trying every 'm'.
 # Neither hit can hold the start of another candidate, so consuming it loses none.
-CAND_MI = re.compile(r"mi(?=(?:r|cro[\s-]?rna)[a-z\s()-]{0,16}\d)")
+CAND_MI = re.compile(r"mi(?=(?:r|" + _MICRO[2:] + r"[\s-]?rna)[a-z\s().-]{0,16}\d)")
 CAND_L = re.compile(r"l(?:et-?7|in-?4)")
 HEAD_AT = re.compile(f"(?={HEAD.pattern})", re.IGNORECASE)  # when lower() changes lengths
 

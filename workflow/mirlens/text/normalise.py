@@ -8,14 +8,27 @@
   ``dominant`` one (the arm that kept the plain name and was never the star strand, from
   the name history); an old mature name with no precursor behind it (``miR-189``) is that
   mature;
-- no letter (``miR-29``): all lettered precursors; ``resolved`` when they form one miRBase
-  (miFam) or TargetScan seed family, else ``ambiguous`` with the candidates listed;
-- ``X family``: precursors sharing the stem, their miFam families and the TargetScan seed
-  families of their dominant arms; ``X~Y``, ``X-Y`` (no such paralog), ``X/Y cluster``: the
-  genomic cluster (miRBase gff3, hairpins within ``--cluster-distance`` on one strand)
-  holding every member named;
+- an arm asked that miRBase does not name (``miR-451a-5p`` where only ``miR-451a`` is
+  listed): the mature on that arm by its place in the hairpin (gff3 coordinates), else
+  ``unresolved`` saying which arm miRBase lists;
+- no letter (``miR-29``): all lettered precursors; ``resolved`` when they are at most
+  MAX_LETTERS (5) letters forming one miRBase (miFam) or TargetScan seed family, else
+  ``ambiguous`` with the candidates listed (``miR-520``: a-h);
+- ``X family``: the precursors whose names carry X's stem (prefix and number: ``miR-200b
+  family`` is mir-200a/b/c); database families holding other numbers (miFam mir-8 holds
+  mir-141, mir-429) are named in the note, not expanded;
+- a list before ``family`` (``miR-200b/c family``) or of three or more before ``cluster``
+  (``miR-379/410/656 cluster``): the members named, each by the arm policy;
+- a cluster by one name (``miR-302 cluster``) or by its ends (``miR-17~92``, ``miR-17-92``,
+  ``miR-17/92 cluster``): the miRBase genomic cluster holding every member named (gff3:
+  hairpins on one strand, each within ``--cluster-distance`` of the next) when it has at
+  most MAX_CLUSTER (10) precursors; of a larger one, for ends, the precursors between
+  them; more than 10 precursors, or several clusters fitting: ``ambiguous``, listed;
 - species from the prefix (``mmu-``), else the configured default; names found only in
-  other species, deleted names and unknown names are ``unresolved`` with the reason.
+  other species and unknown names are ``unresolved`` with the reason; names deleted from
+  miRBase say they are dead in the release when its folder holds ``miRNA.diff`` (or
+  ``.gz``; the release files themselves keep no trace of deleted entries: aliases.txt
+  lists current accessions only).
 """
 
 from __future__ import annotations
@@ -28,6 +41,21 @@ from functools import lru_cache
 from mirlens.errors import MirlensError
 from mirlens.mirbase import MirbaseRelease, SpeciesIndex
 from mirlens.text.grammar import Item
+
+# A bare number ("miR-29") is read as its lettered paralogs when they are at most this many
+# letters and one family; "miR-520" (a-h) or "let-7" (a-k) is ambiguous, candidates listed.
+MAX_LETTERS = 5
+# A cluster named by one member or by its ends expands to at most this many precursors; a
+# larger one (the imprinted C14MC and C19MC, the Xq27.3 miR-506~514 cluster) is ambiguous,
+# with the precursors listed. The largest well-known polycistrons (miR-17~92, miR-106a~363)
+# have 6.
+MAX_CLUSTER = 10
+
+
+def _n_letters(idx: SpeciesIndex, hairpins: Iterable[str]) -> int:
+    """Distinct lettered names among ``hairpins`` (copies -1/-2 count once)."""
+    return len({re.sub(r"-\d+$", "", idx.hairpin_name[h]) for h in hairpins})
+
 
 # ---------------------------------------------------------------------------------------
 # Normalisation
@@ -94,16 +122,7 @@ class Normaliser:
                 return self._done(sorted(accs), "; ".join(notes), (), False)
             hp, how = self._hairpins(idx, base, copy)
             if hp:
-                ms = [
-                    m for m in idx.matures_of(hp, "both") if self._arm_of(idx, m) == (arm or "3p")
-                ]
-                if ms:
-                    related = how != "lettered" or self._one_family(idx, hp)
-                    status = "resolved" if related else "ambiguous"
-                    reason = (
-                        f"no name {key} in miRBase; {arm or '*'} arm of {self._hp_names(idx, hp)}"
-                    )
-                    return Resolution(tuple(ms), status, reason, tuple(sorted(hp)))
+                return self._other_arm(idx, species, key, item, hp, how, arm)
             return self._unresolved(species, key, item)
 
         hp, how = self._hairpins(idx, base, copy)
@@ -120,12 +139,14 @@ class Normaliser:
                         "no dominant arm recorded for " + self._hp_names(idx, undetermined)
                     )
             if how == "lettered":
-                family = self._one_family(idx, hp)
+                family = self._one_family(idx, hp) if _n_letters(idx, hp) <= MAX_LETTERS else ""
                 if family:
                     # "miR-29": all of miR-29a/b/c, which are one family: a well-defined set
                     reason = f"{full} has no letter: read as {self._hp_names(idx, hp)} ({family})"
                     return Resolution(tuple(ids), "resolved", reason, tuple(sorted(hp)), True)
                 reason = f"{full} has no letter: could be {self._hp_names(idx, hp)}"
+                if _n_letters(idx, hp) > MAX_LETTERS:
+                    reason += f" ({_n_letters(idx, hp)} lettered paralogs)"
                 return Resolution(tuple(ids), "ambiguous", reason, tuple(sorted(hp)), True)
             return Resolution(tuple(ids), "resolved", "; ".join(notes), tuple(sorted(hp)), True)
         if full in idx.mature_keys:
@@ -135,6 +156,31 @@ class Normaliser:
             note = f"old name {full} -> {';'.join(idx.mature_name[a] for a in accs)}"
             return self._done(accs, note, (), False)
         return self._unresolved(species, full, item)
+
+    def _other_arm(
+        self, idx: SpeciesIndex, species: str, key: str, item: Item, hp: set, how: str, arm: str
+    ) -> Resolution:
+        """An arm (or star: ``arm`` "") asked of precursors whose matures miRBase names
+        otherwise (``miR-NNN-3p`` where only ``miR-NNN`` is listed): the mature on that arm
+        by its name or its place in the hairpin (gff3 coordinates), else unresolved, saying
+        which arms miRBase lists."""
+        ms = [m for m in idx.matures_of(hp, "both") if self._arm_of(idx, m) == (arm or "3p")]
+        if ms:
+            related = how != "lettered" or self._one_family(idx, hp)
+            status = "resolved" if related else "ambiguous"
+            reason = f"no name {key} in miRBase; {arm or '*'} arm of {self._hp_names(idx, hp)}"
+            return Resolution(tuple(ms), status, reason, tuple(sorted(hp)))
+        listed = idx.matures_of(hp, "both")
+        if not arm or not listed:
+            return self._unresolved(species, key, item)
+        where = ", ".join(
+            f"{idx.mature_name[m]} ({self._arm_of(idx, m) or 'arm unknown'})" for m in listed
+        )
+        reason = (
+            f"no {arm} mature of {self._hp_names(idx, hp)} in this miRBase release: it lists"
+            f" only {where}, by name or hairpin coordinates"
+        )
+        return Resolution((), "unresolved", reason, tuple(sorted(hp)))
 
     def _done(self, ids, reason, hp, arm_applied) -> Resolution:
         return Resolution(tuple(ids), "resolved", reason, tuple(hp), arm_applied)
@@ -183,15 +229,17 @@ class Normaliser:
     def _unresolved(self, species: str, key: str, item: Item) -> Resolution:
         idx = self.index(species)
         if key in idx.deleted:
-            return Resolution((), "unresolved", f"{idx.deleted[key]} was deleted from miRBase")
+            reason = f"{idx.deleted[key]} is dead in miRBase {self.release.label}: deleted"
+            return Resolution((), "unresolved", reason + " (miRNA.diff)")
         elsewhere = self.other_species(key)
         if elsewhere:
             shown = ", ".join(elsewhere[:5]) + (", ..." if len(elsewhere) > 5 else "")
             reason = f"no {species} {key} in miRBase; named in {shown}"
         else:
             reason = (
-                f"{key} is not a {species} miRNA name in this miRBase release, current or in the"
-                " name history of its entries (never named, or deleted earlier)"
+                f"{key} is not a {species} miRNA name in miRBase {self.release.label}, current"
+                " or former (aliases.txt): never a miRBase name, or an entry deleted by this"
+                " release (a miRNA.diff in the miRBase folder tells which)"
             )
         return Resolution((), "unresolved", reason)
 
@@ -200,74 +248,110 @@ class Normaliser:
 
     # -- groups ----------------------------------------------------------------------
     def _family(self, species: str, items: tuple[Item, ...]) -> tuple[list[str], str, str]:
-        """Members of the family named by ``items`` (``let-7``, ``miR-200``): hairpins whose
-        names extend the stem, the miRBase families (miFam) of those hairpins, and the
-        TargetScan seed families of their matures. Returns ids, expansion note, reason."""
+        """Members of the family named by ``items`` ("let-7", "miR-200", "miR-200b"): the
+        precursors whose names carry its stem (prefix and number). The miRBase families
+        (miFam) of those precursors are named in the note with their members of other
+        numbers, which are not expanded: the text named the stem. Returns ids, expansion
+        note, reason."""
         idx = self.index(species)
         hp: set[str] = set()
         for it in items:
-            full = f"{it.base}-{it.copy}" if it.copy else it.base
-            for table in (idx.hairpin_keys, idx.copies, idx.lettered):
-                hp |= table.get(full, set())
-            if not it.letter:
-                hp |= idx.lettered.get(it.base, set())
+            stem = f"{it.prefix}-{it.num}"
+            for table in (idx.hairpin_keys, idx.copies, idx.lettered, idx.copies_old):
+                hp |= table.get(stem, set())
         if not hp:
             return [], "", "no miRBase precursor carries this family name"
-        sources = []
-        fams = sorted({idx.mifam_of[h] for h in hp if h in idx.mifam_of})
-        for fid, fname in fams:
-            hp |= set(idx.mifam_members[fid])
-            sources.append(f"miRBase {fid} {fname}")
-        ids = idx.matures_of(hp, self.arm_policy)
-        # seed families of the dominant (family-defining) arms whose TargetScan name carries
-        # the stem asked for; minor arms' seed families are unrelated to the family's name
-        major = idx.matures_of(hp, "dominant")
-        seed = sorted({idx.seed_family_of[m] for m in major if m in idx.seed_family_of})
-        stems = {re.sub(r"^(mir|let|lin)-", "", it.base) for it in items}
-        for fname in seed:
-            if any(re.search(rf"(?<![\d]){re.escape(s)}(?![\d])", fname) for s in stems):
-                for m in idx.seed_family_members[fname]:
-                    if m not in ids:
-                        ids.append(m)
-                sources.append(f"TargetScan {fname}")
-        if not sources:
-            sources.append("miRBase names sharing the stem")
-        return ids, "; ".join(sources), ""
+        note = f"precursors named by the stem: {self._hp_names(idx, hp)}"
+        for fid, fname in sorted({idx.mifam_of[h] for h in hp if h in idx.mifam_of}):
+            others = set(idx.mifam_members[fid]) - hp
+            if others:
+                note += (
+                    f"; miRBase {fid} {fname} also holds {self._hp_names(idx, others)}"
+                    " (other numbers: not expanded)"
+                )
+        return idx.matures_of(hp, self.arm_policy), note, ""
 
-    def _cluster(self, species: str, items: tuple[Item, ...]) -> tuple[list[str], str, str, str]:
-        """Hairpins of the genomic cluster(s) holding every listed member (miRBase gff3,
-        hairpins within the cluster distance on one strand). Returns ids, expansion, status,
-        reason."""
+    def named(self, species: str, items: tuple[Item, ...]) -> tuple[list[str], str, str, str]:
+        """The members a list names before "cluster"/"family" ("miR-15a/16-1 cluster"),
+        each as its precursor(s) with matures by the arm policy: what the text named, not
+        the genomic cluster or database family around them. Returns ids, expansion,
+        status, reason."""
+        ids: list[str] = []
+        notes: list[str] = []
+        statuses: set[str] = set()
+        for it in items:
+            res = self.resolve(species, it._replace(arm="", star=False))
+            statuses.add(res.status)
+            ids += [i for i in res.ids if i not in ids]
+            if res.status != "resolved":
+                notes.append(f"{it.display(species)}: {res.reason}")
+        if statuses == {"resolved"}:
+            status = "resolved"
+        else:
+            status = "ambiguous" if ids else "unresolved"
+        return ids, "the members named", status, "; ".join(notes)
+
+    def _cluster(
+        self, species: str, items: tuple[Item, ...], ranged: bool
+    ) -> tuple[list[str], str, str, str]:
+        """Precursors of the genomic cluster named by ``items`` (miRBase gff3; a cluster
+        is hairpins on one strand, each within the cluster distance of the next): the
+        whole cluster holding every member named ("miR-302 cluster", "miR-183-96") when it
+        has at most MAX_CLUSTER precursors; of a larger one, for a range ("miR-379~410"),
+        those lying between the named ends. More than MAX_CLUSTER precursors, or several
+        clusters fitting: ambiguous, listed. Returns ids, expansion, status, reason."""
         idx = self.index(species)
         if not idx.cluster_of:
             return [], "", "unresolved", f"no genome coordinates for {species} (genomes/*.gff3)"
-        per_item = []
+        per_item: list[set[str]] = []
         for it in items:
             hp, _ = self._hairpins(idx, it.base, it.copy)
             if not hp:
-                reason = self._unresolved(species, it.base, it).reason
-                return [], "", "unresolved", reason
-            labels = {idx.cluster_of[h] for h in hp if h in idx.cluster_of}
-            if len(items) == 1 and len(labels) > 1:
-                # "miR-302 cluster": the locus holding several of the named stem's hairpins
-                dense = {
-                    lab for lab in labels
-                    if sum(idx.cluster_of.get(h) == lab for h in hp) > 1
-                }  # fmt: skip
-                labels = dense if len(dense) == 1 else labels
-            if not labels:
+                return [], "", "unresolved", self._unresolved(species, it.base, it).reason
+            located = {h for h in hp if h in idx.cluster_of}
+            if not located:
                 return [], "", "unresolved", f"{it.display(species)} has no genome coordinates"
-            per_item.append(labels)
-        common = set.intersection(*per_item)
-        if not common:
+            per_item.append(located)
+        labels = self._cluster_labels(idx, per_item)
+        if not labels:
             return [], "", "unresolved", "the members named are not in one genomic cluster"
-        hp = {h for label in common for h in idx.cluster_members[label]}
+        hp = set()
+        for label in labels:
+            hp |= self._cluster_span(idx, label, per_item, ranged)
         ids = idx.matures_of(hp, self.arm_policy)
-        note = ", ".join(
-            f"{label} ({self._hp_names(idx, idx.cluster_members[label])})"
-            for label in sorted(common)
-        )
-        status = "resolved" if len(common) == 1 else "ambiguous"
-        reason = "" if len(common) == 1 else "the name fits several genomic clusters"
+        whole = not ranged or all(len(idx.cluster_members[lab]) <= MAX_CLUSTER for lab in labels)
+        how = "of the cluster" if whole else "between the named ends"
         dist = self.release.cluster_distance
-        return ids, f"miRBase gff3 cluster within {dist} bp: {note}", status, reason
+        note = (
+            f"miRBase gff3 cluster within {dist} bp: {', '.join(sorted(labels))}, precursors"
+            f" {how}: {self._hp_names(idx, hp)}"
+        )
+        if len(labels) > 1:
+            return ids, note, "ambiguous", "the name fits several genomic clusters"
+        if len(hp) > MAX_CLUSTER:
+            reason = f"{len(hp)} precursors, more than {MAX_CLUSTER}: listed, not resolved"
+            return ids, note, "ambiguous", reason
+        return ids, note, "resolved", ""
+
+    @staticmethod
+    def _cluster_labels(idx: SpeciesIndex, per_item: list[set[str]]) -> list[str]:
+        """The clusters holding a precursor of every item; for one item with precursors in
+        several clusters ("miR-302"), the one cluster holding more than one of them."""
+        labels = set.intersection(*({idx.cluster_of[h] for h in hps} for hps in per_item))
+        if len(per_item) == 1 and len(labels) > 1:
+            hps = per_item[0]
+            dense = {lab for lab in labels if sum(idx.cluster_of[h] == lab for h in hps) > 1}
+            labels = dense if len(dense) == 1 else labels
+        return sorted(labels)
+
+    @staticmethod
+    def _cluster_span(
+        idx: SpeciesIndex, label: str, per_item: list[set[str]], ranged: bool
+    ) -> set[str]:
+        members = idx.cluster_members[label]
+        if not ranged or len(members) <= MAX_CLUSTER:
+            return set(members)
+        named = [h for hps in per_item for h in hps if idx.cluster_of[h] == label]
+        lo = min(idx.locus[h][0] for h in named)
+        hi = max(idx.locus[h][1] for h in named)
+        return {h for h in members if lo <= idx.locus[h][0] and idx.locus[h][1] <= hi}

@@ -40,11 +40,10 @@ from mirlens.text.sentences import add_sentences
 _SPAN = itemgetter("start", "end")
 
 
-def _head_offsets(work: str) -> list[int]:
+def _head_offsets(work: str, lower: str) -> list[int]:
     """Offsets where a head may start: the case-sensitive candidate scan of the lower-cased
     text is several times faster than a case-insensitive HEAD search; lower() may change
     the length of rare characters, and then HEAD itself is searched."""
-    lower = work.lower()
     if len(lower) == len(work):
         return candidates(lower)
     return [c.start() for c in HEAD_AT.finditer(work)]
@@ -97,15 +96,39 @@ def _label(text: str, start: int, end: int) -> str:
     return label
 
 
-def _stands_alone(work: str, end: int) -> bool:
+def _letter_parts(text: str, p: _Part) -> list[_Part]:
+    """ "miR-34bc" as miR-34b (up to the second letter) and c (each further letter, the last
+    up to the end of the part); an arm written after the run applies to each."""
+    it = p.item
+    written = text[p.start : p.end].lower()
+    at = p.start + written.rfind(f"{it.num}{it.letter}") + len(it.num)
+    ends = [at + i + 1 for i in range(len(it.letter))]
+    ends[-1] = p.end
+    starts = [p.start, *ends[:-1]]
+    copies = [""] * (len(it.letter) - 1) + [it.copy]
+    return [
+        _Part(s0, e0, it._replace(letter=c, copy=cp), p.joiner if i == 0 else "/")
+        for i, (s0, e0, c, cp) in enumerate(zip(starts, ends, it.letter, copies, strict=True))
+    ]
+
+
+_OFFSETS = ("start", "end", "group_start", "group_end")
+
+
+def _shifted(row: dict, by: int) -> dict:
+    """``row`` with its offsets moved by ``by``."""
+    return {**row, **{k: row[k] + by for k in _OFFSETS}}
+
+
+def _stands_alone(work: str, end: int, plural_doc: bool) -> bool:
     """Nothing continues the name ending at ``end``, or only another full name after a list
     joiner ("miR-1, miR-22"), unless the list ends in a plural group word ("miR-200 and
-    miR-34 families")."""
+    miR-34 families"; only looked for when the document has one, ``plural_doc``)."""
     t = TAIL.match(work, end)
     return t is None or (
         t["cpfx"] is not None
         and t["join"].strip() not in _JOIN_PREFIXED
-        and not _ends_in_plural_group(work, end)
+        and not (plural_doc and _ends_in_plural_group(work, end))
     )
 
 
@@ -115,21 +138,24 @@ class Extractor:
     def __init__(self, normaliser: Normaliser) -> None:
         self.norm = normaliser
         self.species_codes = normaliser.release.species_codes
-        self._lone_rows: dict[tuple[str, str, bool], tuple[int, dict] | None] = {}
+        self._lone_rows: dict[tuple[str, str, bool], list[dict]] = {}
 
     def extract(self, doc_id: str, text: str) -> list[dict]:
         """Mention records of one document, sorted by (start, end)."""
         work = text if text.isascii() or not _SPECIAL.search(text) else text.translate(TRANSLATE)
         rows: list[dict] = []
         pos = 0
-        for s in _head_offsets(work):
+        lower = work.lower()
+        # a list of full names may end in "families"/"clusters" (read as one group then)
+        plural_doc = "families" in lower or "clusters" in lower
+        for s in _head_offsets(work, lower):
             if s < pos or (s and (work[s - 1].isalnum() or work[s - 1] == "_")):
                 continue  # inside the previous mention, or inside a word ("AmiR-21")
             m = HEAD.match(work, s)
             if m is None:
                 continue
             sp = _species_before(work, s)
-            if _stands_alone(work, m.end()):
+            if _stands_alone(work, m.end(), plural_doc):
                 rows += self._lone(doc_id, text, work, m, sp)
                 pos = m.end()
             else:
@@ -144,19 +170,21 @@ class Extractor:
         without this, abstracts are read at ~0.45x instead of ~0.7x a bare regex scan)."""
         # a gene symbol's spelling may also head a name ("MIR17" vs "MIR17PTi")
         key = (text[m.start() : m.end()], sp, m.group("gene") is None)
-        tpl = self._lone_rows.get(key, False)
-        if tpl is False:
+        at = m.start()
+        tpl = self._lone_rows.get(key)
+        if tpl is None:
             if len(self._lone_rows) >= _MEMO_LIMIT:
                 self._lone_rows.clear()  # a pure memo: bounded memory on huge corpora
             rows, _ = self._group("", text, work, m, sp)
-            tpl = self._lone_rows[key] = (m.start() - rows[0]["start"], rows[0]) if rows else None
-        if tpl is None:
-            return []
-        start, end = m.start() - tpl[0], m.end()
-        return [
-            {**tpl[1], "doc_id": doc_id, "start": start, "end": end, "text": text[start:end],
-             "group_start": start, "group_end": end}
-        ]  # fmt: skip
+            tpl = self._lone_rows[key] = [_shifted(r, -at) for r in rows]
+        out = []
+        for r in tpl:
+            start, end = r["start"] + at, r["end"] + at
+            out.append(
+                {**r, "doc_id": doc_id, "start": start, "end": end, "text": text[start:end],
+                 "group_start": r["group_start"] + at, "group_end": r["group_end"] + at}
+            )  # fmt: skip
+        return out
 
     def _group(
         self, doc_id: str, text: str, work: str, m: re.Match, sp: str
@@ -241,6 +269,9 @@ class Extractor:
         if prefix == "let" and c.group("num") != "7":
             prefix = "mir"  # "let-7e, 125a and 99b"
         it = _item_from(c, "", prefix)
+        if self._copy_listed(species, prev, c, it):
+            # "miR-16-1/-2", "miR-7-1/-2/-3": paralog copies of one stem, never "miR-2"
+            return _Part(c.start("num"), c.end(), prev._replace(copy=it.num), join)
         # a full name listed ("miR-200a/miR-200b") is read with its prefix
         s0 = c.start("cpfx") if c.group("cpfx") else c.start("num")
         if not c.group("dash") and join in _LIST_JOINERS:
@@ -249,6 +280,15 @@ class Extractor:
             ):
                 return None
         return _Part(s0, c.end(), it, join)
+
+    def _copy_listed(self, species: str, prev: Item, c: re.Match, it: Item) -> bool:
+        """After a paralog copy ("miR-16-1"), a bare number that is another copy of the
+        same stem ("/-2", ", 2") and no other name."""
+        if not prev.copy or c.group("cpfx") or it.letter or it.copy or len(it.num) > 2:
+            return False
+        idx = self.norm.index(species)
+        key = f"{prev.base}-{it.num}"
+        return key in idx.hairpin_keys or key in idx.hairpin_old
 
     def _known(self, species: str, item: Item) -> bool:
         return self.norm.resolve(species, item).status != "unresolved"
@@ -307,44 +347,16 @@ class Extractor:
 
     def _emit(self, doc_id, text, parts, species, kind, word, weak) -> list[dict]:
         g0, g1 = parts[0].start, parts[-1].end
-        idx = self.norm.index(species)
-        # "miR-17-92": a "copy" that is no paralog names the cluster's last member
-        split: list[_Part] = []
-        for p in parts:
-            it = p.item
-            full = f"{it.base}-{it.copy}"
-            if (
-                it.copy
-                and not it.arm
-                and it.copy not in ("3", "5")
-                and full not in idx.hairpin_keys
-                and full not in idx.hairpin_old
-            ):
-                split.append(_Part(p.start, p.end, it._replace(copy="", star=False), p.joiner))
-                split.append(_Part(p.start, p.end, Item(it.prefix, it.copy), "-"))
-            else:
-                split.append(p)
+        split = self._split(text, parts, species)
         segments = _segments(split)
         plural = word.endswith(("ies", "s"))
         n_items = len(split)
         out: list[dict] = []
         for i, seg in enumerate(segments):
-            worded = plural or i == len(segments) - 1
-            tilde = any(p.joiner in _RANGE_JOINERS for p in seg[1:])
-            if tilde or (worded and word.startswith(("cluster", "polycistron"))):
-                out.append(self._grouped(doc_id, text, seg, species, "cluster", (g0, g1)))
-                continue
-            only = seg[0].item
-            plural_name = (
-                len(seg) == 1
-                and only.letter == "s"
-                and self.norm.resolve(species, only).status == "unresolved"
-            )
-            if plural_name:
-                # "the miR-200s": the plural of a name is its family
-                seg = [_Part(seg[0].start, seg[0].end, only._replace(letter=""), seg[0].joiner)]
-            if plural_name or (worded and word.startswith("famil")):
-                out.append(self._grouped(doc_id, text, seg, species, "family", (g0, g1)))
+            worded = word if plural or i == len(segments) - 1 else ""
+            row = self._segment_group(doc_id, text, seg, species, worded, (g0, g1))
+            if row is not None:
+                out.append(row)
                 continue
             for p in seg:
                 res = self.norm.resolve(species, p.item)
@@ -361,18 +373,82 @@ class Extractor:
                 out.append(row)
         return out
 
-    def _grouped(self, doc_id, text, seg, species, kind, group) -> dict:
-        """One row for a family or cluster expression, expanded from database definitions."""
+    def _segment_group(self, doc_id, text, seg, species, word, group) -> dict | None:
+        """The one row of a segment that names a cluster or a family, else None: a range
+        ("miR-17~92", "miR-17/92 cluster": precursors between the ends), a list of three or
+        more followed by "cluster" or of two or more followed by "family" (the members
+        named), one name followed by "cluster" (its genomic cluster) or "family" (the
+        precursors of its stem), a plural name ("the miR-200s": the family)."""
+        ranged = any(p.joiner in _RANGE_JOINERS for p in seg[1:])
+        if ranged or word.startswith(("cluster", "polycistron")):
+            # "miR-A/B/C cluster": the members named; "miR-17/92 cluster", like "miR-17~92",
+            # names a cluster by its two ends
+            how = "named" if len(seg) > 2 and not ranged else "cluster"
+            return self._grouped(doc_id, text, seg, species, "cluster", group, how)
+        only = seg[0].item
+        if (
+            len(seg) == 1
+            and only.letter == "s"
+            and self.norm.resolve(species, only).status == "unresolved"
+        ):
+            # "the miR-200s": the plural of a name is its family
+            seg = [_Part(seg[0].start, seg[0].end, only._replace(letter=""), seg[0].joiner)]
+            return self._grouped(doc_id, text, seg, species, "family", group, "family")
+        if word.startswith("famil"):
+            how = "named" if len(seg) > 1 else "family"
+            return self._grouped(doc_id, text, seg, species, "family", group, how)
+        return None
+
+    def _split(self, text: str, parts: list[_Part], species: str) -> list[_Part]:
+        """Parts that name more than one miRNA, split: "miR-17-92" (a "copy" that is no
+        paralog names a cluster's last member) and "miR-34bc" (a run of letters that is
+        no miRBase name, each letter one: miR-34b, miR-34c)."""
+        idx = self.norm.index(species)
+        split: list[_Part] = []
+        for p in parts:
+            it = p.item
+            full = f"{it.base}-{it.copy}"
+            if (
+                it.copy
+                and not it.arm
+                and it.copy not in ("3", "5")
+                and full not in idx.hairpin_keys
+                and full not in idx.hairpin_old
+            ):
+                split.append(_Part(p.start, p.end, it._replace(copy="", star=False), p.joiner))
+                split.append(_Part(p.start, p.end, Item(it.prefix, it.copy), "-"))
+            elif len(it.letter) > 1 and self._letter_run(species, it):
+                split += _letter_parts(text, p)
+            else:
+                split.append(p)
+        return split
+
+    def _letter_run(self, species: str, item: Item) -> bool:
+        """``item``'s letters ("bc" of "miR-34bc") are a run of names, not one name: no
+        miRBase name has them, each letter alone is a name, in alphabetical order."""
+        letters = item.letter
+        return (
+            list(letters) == sorted(set(letters))
+            and not self._known(species, item)
+            and all(self._known(species, item._replace(letter=c)) for c in letters)
+        )
+
+    def _grouped(self, doc_id, text, seg, species, kind, group, how) -> dict:
+        """One row for a family or cluster expression, expanded from database definitions
+        (``how``: "cluster", "family", or "named" for the members a list names)."""
         s0, s1 = seg[0].start, seg[-1].end
         items = tuple(p.item for p in seg)
         row = self._row(doc_id, text, s0, s1, species)
         row["group_start"], row["group_end"] = group
         short = [it.display(species)[len(species) + 1 :] for it in items]
-        if kind == "family":
+        if how == "named":
+            ids, note, status, reason = self.norm.named(species, items)
+        elif how == "family":
             ids, note, reason = self.norm.family(species, items)
             status = "resolved" if ids else "unresolved"
         else:
-            ids, note, status, reason = self.norm.cluster(species, items)
+            ranged = len(items) > 1
+            ids, note, status, reason = self.norm.cluster(species, items, ranged)
         row.update(
             mirbase_ids=ids,
             mirbase_names=self.norm.names(species, ids),

@@ -1,0 +1,108 @@
+"""Growth: an incremental run gives the tables of a from-scratch run, byte for byte; new
+documents are extracted once (the rest come from the per-document cache); more shards
+move few documents and extract none again. Real Snakemake runs on real abstracts."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from workflow_runs import jsonl, read, snakemake, write_config
+
+pytestmark = pytest.mark.e2e
+
+TARGETS = ["results/mirnas.tsv", "results/mentions.tsv", "results/unresolved.tsv"]
+
+
+def fresh_workspace(root: Path, downloads: Path | None = None) -> Path:
+    """A workspace with its own caches; the downloads of another one, if given."""
+    res = root / "resources"
+    res.mkdir(parents=True)
+    for entry in downloads.iterdir() if downloads else []:
+        if entry.name != "cache":
+            (res / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
+    (root / "docs").mkdir()
+    return root
+
+
+def tables(work: Path) -> dict[str, str]:
+    """sha256 of every result file (TSV, FASTA, Parquet, shard JSONL)."""
+    out = {}
+    for path in sorted((work / "results").rglob("*")):
+        if path.is_file():
+            out[str(path.relative_to(work))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+def extracted(work: Path) -> tuple[int, int]:
+    """(documents extracted, documents from the cache) in the shard logs of the last run."""
+    new = cached = 0
+    for log in (work / "logs/mentions").glob("*.log"):
+        m = re.search(r"(\d+) extracted, (\d+) from the cache", log.read_text())
+        if m:
+            new, cached = new + int(m.group(1)), cached + int(m.group(2))
+    return new, cached
+
+
+def test_incremental_run_equals_scratch_run(tmp_path, mirror_url, panc_records):
+    first, added = panc_records[:40], panc_records[40:60]
+    richer = dict(first[0], text=first[0]["text"] + " A longer copy of the same paper.")
+
+    grow = fresh_workspace(tmp_path / "grow")
+    write_config(grow, mirror_url, ["docs"])
+    (grow / "docs/a.jsonl").write_text(jsonl(first))
+    snakemake(grow, *TARGETS)
+    assert extracted(grow) == (40, 0)
+    before = read(grow / "results/literature/shards.tsv").set_index("shard")["sha256"]
+
+    (grow / "docs/b.jsonl").write_text(jsonl(added + [richer]))
+    for log in (grow / "logs/mentions").glob("*.log"):
+        log.unlink()
+    snakemake(grow, *TARGETS)
+    # only the 20 new documents and the one whose richer copy replaced it are extracted
+    new, cached = extracted(grow)
+    assert new == 21
+    shards = read(grow / "results/literature/shards.tsv").set_index("shard")
+    changed = shards.index[shards["sha256"] != before]
+    n_changed = len(changed)
+    assert cached == shards.loc[changed, "n_documents"].astype(int).sum() - 21
+    collect_log = (grow / "logs/literature/collect.log").read_text()
+    assert f"{n_changed} of 8 shard files changed (20 documents added, 1 changed, 0 removed)" in (
+        collect_log
+    )
+    docs = read(grow / "results/literature/documents.tsv")
+    dup = docs[docs["doc_id"] == richer["doc_id"]].set_index("path")["status"]
+    assert dup["docs/b.jsonl"] == "ok"
+    assert dup["docs/a.jsonl"].startswith("skipped: duplicate doc_id, shorter text")
+
+    scratch = fresh_workspace(tmp_path / "scratch", grow / "resources")
+    write_config(scratch, mirror_url, ["docs"])
+    for name in ("a.jsonl", "b.jsonl"):
+        (scratch / "docs" / name).write_bytes((grow / "docs" / name).read_bytes())
+    snakemake(scratch, *TARGETS)
+    assert extracted(scratch) == (60, 0)
+    assert tables(grow) == tables(scratch)
+
+    # One more shard: few documents move, none is extracted again, the answer is the same.
+    cfg = yaml.safe_load((grow / "config.yaml").read_text())
+    cfg["literature"]["n_shards"] = 9
+    (grow / "config.yaml").write_text(yaml.safe_dump(cfg))
+    for log in (grow / "logs/mentions").glob("*.log"):
+        log.unlink()
+    snakemake(grow, *TARGETS)
+    grown = read(grow / "results/literature/documents.tsv")
+    both = docs.merge(grown, on=["doc_id", "path", "status"], suffixes=("_8", "_9"))
+    both = both[both["status"] == "ok"]
+    assert len(both) == 60
+    moved = int((both["shard_8"] != both["shard_9"]).sum())
+    assert 0 < moved <= 60 // 4
+    assert extracted(grow)[0] == 0
+    # the shards that kept their documents did not rerun
+    nine = read(grow / "results/literature/shards.tsv").set_index("shard")["sha256"]
+    rerun = {p.stem for p in (grow / "logs/mentions").glob("*.log")}
+    assert rerun == {s for s in nine.index if nine[s] != shards["sha256"].get(s)}
+    for name in TARGETS:
+        assert (grow / name).read_bytes() == (scratch / name).read_bytes(), name
