@@ -56,7 +56,6 @@ def _hallmark_only() -> dict:
     for theme in enrichment["themes"].values():
         for library in [k for k in theme if k not in ("hallmark", "vocabulary")]:
             del theme[library]
-    enrichment["empirical_null"]["n"] = 200
     return enrichment
 
 
