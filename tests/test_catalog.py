@@ -59,12 +59,14 @@ def test_both_snakefiles_plan_the_whole_run_with_the_default_profile(snakefile):
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
-def test_test_scenario_configs_validate_and_plan(scenario):
-    shared_path(".")
-    cfg = (REPO / ".test" / scenario / "config.yaml").relative_to(REPO)
+def test_test_scenario_configs_validate_and_plan(scenario, tmp_path):
+    # The scenarios name ../shared relative to the working directory: give it one there.
+    (tmp_path / "shared").symlink_to(shared_path("."), target_is_directory=True)
+    (tmp_path / "work").mkdir()
+    cfg = [str(REPO / "config/config.yaml"), str(REPO / ".test" / scenario / "config.yaml")]
     proc = _snakemake(
-        "-n", "--cores", "1", "--configfile", "config/config.yaml", str(cfg),
-        "--config", "mirror=http://127.0.0.1:9",
+        "-n", "-s", str(REPO / "Snakefile"), "-d", str(tmp_path / "work"), "--cores", "1",
+        "--configfile", *cfg, "--config", "mirror=http://127.0.0.1:9",
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
 
