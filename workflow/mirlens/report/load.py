@@ -25,7 +25,11 @@ MIRNA_COLS = list(contracts.MIRNAS)
 UNRES_COLS = list(contracts.UNRESOLVED)
 TARGET_COLS = list(contracts.TARGETS)
 CONS_COLS = list(contracts.CONSENSUS)
-ENR_COLS = [*contracts.ENRICHMENT[:-1], "empirical_fdr", "genes", "library"]
+# The contract's columns plus those of the pre-issue-9 layout that the report still shows
+# (filled in empty when a table lacks them).
+ENR_COLS = list(
+    dict.fromkeys([*contracts.ENRICHMENT, "empirical_pvalue", "empirical_fdr", "library"])
+)
 ENR_NUMERIC = [
     "set_size",
     "overlap",
