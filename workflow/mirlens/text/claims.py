@@ -255,11 +255,12 @@ def document_claims(
     doc_id: str, text: str, mentions: Iterable[dict], lexicon: GeneLexicon
 ) -> list[dict]:
     """All miRNA-gene pairs of a document's sentences with the mention records given."""
-    by_sentence: dict[int, list[dict]] = {}
+    # (start, length): a capped sentence (``text.sentences``) is a window around its mention
+    by_sentence: dict[tuple[int, int], list[dict]] = {}
     for m in mentions:
-        by_sentence.setdefault(m["sentence_start"], []).append(m)
+        by_sentence.setdefault((m["sentence_start"], len(m["sentence"])), []).append(m)
     out: list[dict] = []
-    for s0, ms in sorted(by_sentence.items()):
+    for (s0, _n), ms in sorted(by_sentence.items()):
         sentence = ms[0]["sentence"]
         taken = [(m["group_start"], m["group_end"]) for m in ms]
         genes = [

@@ -160,17 +160,24 @@ TOKENS_AFTER = 12
 
 
 def tokens_of(low: str) -> tuple[list[str], list[Tag], bool, bool, str]:
-    """Tokens, their tags, whether any level / role word occurs, and the sample named."""
+    """Tokens, their tags (empty when no token matters), whether any level / role word
+    occurs, and the sample named."""
     toks = low.split()
-    tags = list(map(_TOKENS.get, toks))
-    if None in tags:
-        tags = [t or _token(w) for w, t in zip(toks, tags, strict=True)]
-    sample = "unknown" if _SAMPLE_TOKENS.isdisjoint(toks) else sample_of(tags)
-    return toks, tags, not _LEVEL_TOKENS.isdisjoint(toks), not _ROLE_TOKENS.isdisjoint(toks), sample
+    if not _TOKENS.keys() >= set(toks):  # C-level test; new spellings are tagged once
+        for tok in toks:
+            if tok not in _TOKENS:
+                _token(tok)
+    levels = not _LEVEL_TOKENS.isdisjoint(toks)
+    roles = not _ROLE_TOKENS.isdisjoint(toks)
+    samples = not _SAMPLE_TOKENS.isdisjoint(toks)
+    tags = list(map(_TOKENS.__getitem__, toks)) if levels or roles or samples else []
+    return toks, tags, levels, roles, sample_of(tags) if samples else "unknown"
 
 
-def _index(low: str, pos: int) -> int:
+def _index(low: str, pos: int, single_spaced: bool) -> int:
     """Index of the whitespace-split token that holds character ``pos``."""
+    if single_spaced:  # tokens are separated by one space each: count them (C-fast)
+        return low.count(" ", 0, pos)
     i = len(low[:pos].split())
     return i - 1 if pos and not low[pos - 1].isspace() else i
 
@@ -271,30 +278,26 @@ def annotate(rows: Iterable[dict], themes: Callable[[str], list[str]] | None = N
     """Mention records with the context fields added (in place); each sentence is split
     once, each mention looks at the tokens near it."""
     rows = list(rows)
-    cache: dict[int, tuple] = {}
+    cache: dict[tuple[int, int], tuple] = {}
     for r in rows:
         key = r["sentence_start"]
-        hit = cache.get(key)
+        # (start, length): a capped sentence is a window around its mention
+        hit = cache.get((key, len(r["sentence"])))
         if hit is None:
             sent = r["sentence"]
             low = sent.lower()
             if len(low) != len(sent):  # rare characters whose lower case changes length
                 low = sent.encode("ascii", "replace").decode().lower()
             toks, tags, levels, roles, sample = tokens_of(low)
-            hit = cache[key] = (
-                low,
-                toks,
-                tags,
-                levels,
-                roles,
-                sample,
-                themes(sent) if themes else [],
-            )
+            spaced = (levels or roles) and low == " ".join(toks)
+            theme_names = themes(sent) if themes else []
+            hit = (low, toks, tags, levels, roles, sample, theme_names, spaced)
+            cache[(key, len(sent))] = hit
         low, toks, tags, levels, roles = hit[:5]
         direction, role = "unknown", "none"
         if levels or roles:
-            i0 = _index(low, r["start"] - key)
-            i1 = max(i0, _index(low, r["end"] - key - 1))
+            i0 = _index(low, r["start"] - key, hit[7])
+            i1 = max(i0, _index(low, r["end"] - key - 1, hit[7]))
             if levels:
                 direction = direction_at(toks, tags, i0, i1)
             if roles:
