@@ -119,7 +119,7 @@ class TreeMonitor(threading.Thread):
             self.peak_kb = max(self.peak_kb, sum(table[p][1] for p in tree))
             for pid in tree:
                 cmd = table[pid][2]
-                if " -m mirlens " in f" {cmd}":
+                if " -m mirlens " in f" {cmd}" and "pipefail" not in cmd:  # not the shell
                     name = cmd.split(" -m mirlens ", 1)[1].split()[0]
                     job = self.jobs.setdefault(pid, {"cmd": name, "start": now, "rss": 0})
                     job["end"], job["rss"] = now, max(job["rss"], table[pid][1])

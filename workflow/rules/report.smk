@@ -47,12 +47,8 @@ rule report:
         provenance="results/provenance.json",
         config="results/config.json",
     output:
-        html=report(
-            "results/report/index.html", caption="../report/index.rst", category="Report"
-        ),
-        xlsx=report(
-            "results/report/tables.xlsx", caption="../report/tables.rst", category="Tables"
-        ),
+        html=report("results/report/index.html", caption="../report/index.rst", category="Report"),
+        xlsx=report("results/report/tables.xlsx", caption="../report/tables.rst", category="Tables"),
         plots=report(
             directory("results/report/plots"),
             patterns=["{name}.svg"],
