@@ -13,9 +13,10 @@ import json
 from pathlib import Path
 
 import pandas as pd
+from evidence_standin import evidence_table
 
 from mirlens import contracts
-from mirlens.io import write_tsv
+from mirlens.io import read_tsv, write_tsv
 
 SCRIPT_SENTENCE = "Loss of miR-200c <script>alert('x')</script> & gain of ZEB1 drive EMT."
 
@@ -369,12 +370,9 @@ MIRNA_COLS = list(contracts.MIRNAS)
 UNRES_COLS = list(contracts.UNRESOLVED)
 TARGET_COLS = list(contracts.TARGETS)
 CONS_COLS = list(contracts.CONSENSUS)
-# The fixture rows below follow the enrichment layout before issue 9 (the report reads
-# either: columns it lacks are filled in).
-ENR_COLS = [
-    "scope", "gene_set", "theme", "set_size", "overlap", "universe_size", "odds_ratio",
-    "pvalue", "fdr", "empirical_pvalue", "empirical_fdr", "genes", "library",
-]  # fmt: skip
+ENR_COLS = list(contracts.ENRICHMENT)
+SET_LEVEL_COLS = list(contracts.ENRICHMENT_SET_LEVEL)
+THEMES = ["EMT", "angiogenesis", "immune"]
 
 
 def _consensus(targets: dict[str, list[tuple]]) -> pd.DataFrame:
@@ -410,6 +408,21 @@ def _consensus(targets: dict[str, list[tuple]]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(out, columns=CONS_COLS)
+
+
+def _enrichment(rows: list[tuple], names: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per-miRNA rows and set-level rows in the enrichment contract (i9-stats)."""
+    per, level = [], []
+    for scope, gene_set, theme, size, overlap, universe, odds, p, fdr, hp, _q, genes in rows:
+        hyp = "themed" if theme else "exploratory"
+        if scope in ("genes_union", "pathways_union"):
+            if scope == "genes_union":
+                level.append((gene_set, theme, hyp, 3, 2600, 1.9, p, fdr, "rank test (fixture)"))
+            continue
+        expected = round(size * 40 / universe, 4)
+        per.append((scope, names.get(scope, ""), gene_set, theme, hyp, size, overlap, expected))
+        per[-1] += (universe, odds, p, hp, fdr, genes)
+    return pd.DataFrame(per, columns=ENR_COLS), pd.DataFrame(level, columns=SET_LEVEL_COLS)
 
 
 def make_results(root: Path, empty: bool = False) -> Path:
@@ -468,9 +481,24 @@ def make_results(root: Path, empty: bool = False) -> Path:
     for source, stats in TARGET_STATS.items():
         data = {"source": source, "rows_read": 0, "rows_kept": 0} if empty else stats
         (root / f"targets/{source}.stats.json").write_text(json.dumps(data, indent=2))
+    names = {m[1]: m[0] for m in MIRNAS}
+    frames, levels = [], []
     for library, rows in ENRICHMENT.items():
-        table([(*r, library) for r in rows], ENR_COLS, f"enrichment/{library}.tsv")
+        enr, sl = _enrichment([] if empty else rows, names)
+        write_tsv(enr, root / f"enrichment/{library}.tsv")
+        write_tsv(sl, root / f"enrichment/{library}.set_level.tsv")
+        frames.append(enr.assign(library=library))
+        levels.append(sl)
     (root / "config.json").write_text(json.dumps(CONFIG, indent=2))
+    ev = evidence_table(
+        read_tsv(root / "mirnas.tsv"),
+        read_tsv(root / "mentions.tsv"),
+        read_tsv(root / "targets/consensus.tsv"),
+        pd.concat(frames, ignore_index=True).astype(str),
+        pd.concat(levels, ignore_index=True).astype(str),
+        THEMES,
+    )
+    write_tsv(ev, root / "evidence.tsv")
     lock = root.parent / f"{root.name}.lock.json"
     lock.write_text(json.dumps(LOCK, indent=2))
     return root

@@ -158,12 +158,23 @@ def test_snakemake_report_builds(panc_run):
 
 
 def test_report_traces_mir21_to_its_sentences_and_pubmed(panc_run):
+    import re
+
+    from mirlens.report.data import unpack
+
     mentions = read(panc_run / "results/mentions.tsv")
     docs = read(panc_run / "results/literature/documents.tsv").set_index("doc_id")
-    hit = mentions[mentions["mirbase_names"].str.contains("hsa-miR-21-5p")].iloc[0]
     html = (panc_run / "results/report/index.html").read_text()
-    assert f"https://pubmed.ncbi.nlm.nih.gov/{docs.loc[hit['doc_id'], 'pmid']}/" in html
-    assert "hsa-miR-21-5p" in html and "MIMAT0000076" in html
+    data = unpack(re.search(r'id="mirlens-data">([^<]*)<', html).group(1))
+    assert data["m"]["hsa-miR-21-5p"][:2] == ["hsa-miR-21", "MIMAT0000076"]
+    quoted = data["g"]["hsa-miR-21"]["s"]
+    naming = set(mentions.loc[mentions["mirbase_names"].str.contains("hsa-miR-21-"), "doc_id"])
+    assert quoted and {data["docs"][q[0]][0] for q in quoted} <= naming
+    for i, text, spans in quoted:
+        doc_id, pmid = data["docs"][i][0], data["docs"][i][3]
+        assert pmid == docs.loc[doc_id, "pmid"]  # the page links it to PubMed
+        marked = [text[a:b] for a, b in zip(spans[::2], spans[1::2], strict=True)]
+        assert marked and all("21" in m for m in marked)
 
 
 def test_every_result_table_follows_its_contract(panc_run):

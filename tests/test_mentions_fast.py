@@ -18,6 +18,7 @@ from mention_scoring import release_for
 from mirlens.text import Extractor, Normaliser, extract_documents, write_records
 from mirlens.text import grammar as G
 from mirlens.text import sentences as S
+from mirlens.text.context import annotate
 
 EDGE = [
     "et al. The miR-21. E.g. miR-9. A. Smith. (Fig. 2) A.\n\nthe next",
@@ -80,7 +81,9 @@ def test_one_extractor_equals_a_fresh_one_per_document(texts, release):
     docs = [(str(i), t) for i, t in enumerate(texts)]
     shared = list(extract_documents(docs, norm))
     fresh = [
-        r for d, t in docs for r in Extractor(Normaliser(release, "hsa", "both")).extract(d, t)
+        r
+        for d, t in docs
+        for r in annotate(Extractor(Normaliser(release, "hsa", "both")).extract(d, t))
     ]
     fresh.sort(key=lambda r: (r["doc_id"], r["start"], r["end"]))
     assert len(shared) > 1000

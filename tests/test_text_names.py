@@ -92,6 +92,10 @@ def test_a_list_before_cluster_is_the_members_named(release, gff):
     assert set(row["mirbase_ids"]) == matures_of(gff, ["hsa-mir-379", "hsa-mir-410", "hsa-mir-656"])
     (fam,) = extract(release, "the miR-200b/c family")
     assert set(fam["mirbase_ids"]) == matures_of(gff, ["hsa-mir-200b", "hsa-mir-200c"])
+    (let7,) = extract(release, "the let-7/miR-98 family")  # a letterless member is its stem
+    assert let7["status"] == "resolved"
+    names = {n.rsplit("-", 1)[0] for n in let7["mirbase_names"]}
+    assert {"hsa-let-7a", "hsa-let-7i", "hsa-miR-98"} <= names and "hsa-miR-202" not in names
 
 
 def test_two_names_before_cluster_are_its_ends(release, gff):

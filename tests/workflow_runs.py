@@ -34,7 +34,10 @@ def write_config(work: Path, mirror: str, paths: list[str], **overrides) -> Path
     return path
 
 
-def snakemake(work: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+def snakemake(
+    work: Path, *args: str, check: bool = True, **run: object
+) -> subprocess.CompletedProcess:
+    """Run the workflow in ``work``; ``run`` goes to subprocess.run (env, cwd, timeout)."""
     cmd = [
         sys.executable,
         "-m",
@@ -49,7 +52,7 @@ def snakemake(work: Path, *args: str, check: bool = True) -> subprocess.Complete
         "2",
         *args,
     ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+    proc = subprocess.run(cmd, capture_output=True, text=True, **{"timeout": 1800, **run})
     if check and proc.returncode != 0:
         logs = (
             "\n".join(
@@ -63,8 +66,8 @@ def snakemake(work: Path, *args: str, check: bool = True) -> subprocess.Complete
 
 
 def digests(results: Path) -> dict[str, str]:
-    """sha256 of every table; provenance.json without download dates (a forced rerun
-    downloads again, and the date of a download is part of its provenance)."""
+    """sha256 of every table; provenance.json without download dates and file mtimes (a
+    forced rerun downloads again, and the date of a download is part of its provenance)."""
     out = {}
     for p in sorted(results.rglob("*")):
         if not (p.is_file() and p.suffix in (".tsv", ".fa", ".jsonl", ".json", ".txt")):
@@ -74,6 +77,7 @@ def digests(results: Path) -> dict[str, str]:
             prov = json.loads(data)
             for entry in prov["sources"]:
                 entry.pop("downloaded")
+                entry.pop("mtime_ns", None)  # when the file was written, like "downloaded"
             data = json.dumps(prov, sort_keys=True).encode()
         out[str(p.relative_to(results))] = hashlib.sha256(data).hexdigest()
     return out

@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "extract": ("mirlens.text.extract", "find miRNA mentions and normalise them to miRBase"),
     "extract-shard": ("mirlens.shard_extract", "extract one shard, new documents only (cached)"),
     "mentions-table": ("mirlens.mention_table", "merge per-shard mentions into mentions.tsv"),
+    "claims": ("mirlens.text.claims", "find miRNA -> gene claims in sentences (JSONL)"),
+    "claims-table": ("mirlens.text.claims_table", "merge per-shard claims into claims.tsv"),
     "mirnas": ("mirlens.mirnas", "merge mentions into the miRNA table, sequences, unresolved"),
     "targets-parse": ("mirlens.targets.store", "parse one target database release into Parquet"),
     "targets-select": ("mirlens.targets.select", "select the targets of the run's miRNAs"),

@@ -85,6 +85,7 @@ class Changed:
     path: str
     sha256: str  # on disk
     locked: str  # in the lock file
+    mtime_ns: int | None  # of the verified file, as the lock recorded it
 
 
 def check_downloads(lock_path: Path, paths: Iterable[str]) -> list[Changed]:
@@ -108,7 +109,9 @@ def check_downloads(lock_path: Path, paths: Iterable[str]) -> list[Changed]:
         if digest == entry["sha256"]:
             touched.append((entry["url"], st.st_mtime_ns))
         else:
-            changed.append(Changed(entry["url"], path, digest, entry["sha256"]))
+            changed.append(
+                Changed(entry["url"], path, digest, entry["sha256"], entry.get("mtime_ns"))
+            )
     if touched:
         with locked(lock_path):
             data = read_lock(lock_path)

@@ -57,6 +57,10 @@ def _read_json(path: Path, what: str) -> Any:
         raise MirlensError(f"{what} {path} is not valid JSON: {exc}") from exc
 
 
+# Lock keys about this machine's copy, not the source: mtime_ns only spares rehashing.
+LOCAL_ONLY = {"mtime_ns"}
+
+
 def sources_from_lock(lock: dict) -> list[dict]:
     """One record per locked file, known fields first, extra lock keys kept as they are."""
     if not isinstance(lock, dict) or not isinstance(lock.get("sources", {}), dict):
@@ -66,7 +70,7 @@ def sources_from_lock(lock: dict) -> list[dict]:
         entry = dict(entry) if isinstance(entry, dict) else {}
         entry.setdefault("url", url)
         record = {k: entry.get(k) for k in LOCK_FIELDS if k in entry}
-        record.update({k: v for k, v in entry.items() if k not in record})
+        record.update({k: v for k, v in entry.items() if k not in record and k not in LOCAL_ONLY})
         out.append(record)
     return sorted(out, key=lambda r: (str(r.get("key") or ""), str(r.get("url"))))
 

@@ -134,10 +134,11 @@ def extract_new(
     docs: list[tuple[str, str, str]], args: argparse.Namespace, folder: Path
 ) -> Iterator[dict]:
     """Mention records of the given documents."""
-    from mirlens.text.extract import Normaliser, extract_documents
+    from mirlens.text.extract import Normaliser, extract_documents, theme_hits
 
     norm = Normaliser(cached_release(folder, args), args.species, args.arm_policy)
-    return extract_documents(((doc_id, text) for doc_id, _d, text in docs), norm)
+    themes = theme_hits(getattr(args, "themes", None))
+    return extract_documents(((doc_id, text) for doc_id, _d, text in docs), norm, themes)
 
 
 def cached_elsewhere(folder: Path, n_shards: int, missing: list[str]) -> dict:
@@ -206,6 +207,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--species", default="hsa", help="species when the text gives none")
     parser.add_argument("--arm-policy", default="both", choices=["both", "dominant"])
     parser.add_argument("--cluster-distance", type=int, default=10_000)
+    parser.add_argument("--themes", default=None, help="themes JSON: fills the 'themes' column")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from mirlens.download import fetch
 from mirlens.http import OFFLINE_HINT
 from mirlens.io import clean_stale_parts
 from mirlens.lockfile import check_downloads
@@ -102,19 +103,29 @@ def clean_leftovers(folders: Iterable[str] = ("results", "resources")) -> list[P
 # ---------------------------------------------------------------- downloads
 
 
-def repair_changed_downloads(lock: Path, paths: Iterable[str], dry_run: bool) -> list[str]:
-    """Downloaded files edited since: removed (so `fetch` downloads them again), or, in a
-    dry run, only reported. Returns one message per file."""
-    messages = []
+def repair_changed_downloads(
+    lock: Path, paths: Iterable[str], dry_run: bool, mirror: str | None
+) -> dict[str, str]:
+    """Downloaded files edited since their download: fetched again at once and checked
+    against the lock's sha256 (a dry run only reports). Returns path -> message.
+
+    Done here, not by the ``fetch`` rule: Snakemake does not rerun a job for a missing
+    input whose outputs are up to date. The repaired file gets back the mtime the lock
+    recorded, so nothing computed from the original content reruns.
+    """
+    out = {}
     for c in check_downloads(lock, paths):
         what = "would download it again" if dry_run else "downloading it again"
-        messages.append(
+        out[c.path] = (
             f"{c.path} changed after its download (sha256 {c.sha256[:12]}..., the lock "
             f"file says {c.locked[:12]}...): {what}"
         )
+        log.warning("%s", out[c.path])
         if not dry_run:
-            os.unlink(c.path)
-    return messages
+            fetch(c.url, c.path, mirror=mirror or None, sha256=c.locked)
+            if c.mtime_ns:
+                os.utime(c.path, ns=(c.mtime_ns, c.mtime_ns))
+    return out
 
 
 def offline_problem(urls: Iterable[str], timeout: float = 5.0) -> str | None:

@@ -8,8 +8,10 @@ from pathlib import Path
 from snakemake.settings.types import DeploymentMethod
 from snakemake.utils import validate
 
-# The package lives beside the rules; importing it from here needs no installation.
-PKG_DIR = Path(workflow.basedir) / "workflow"
+# The package lives beside the rules (workflow/mirlens); importing it needs no installation.
+# current_basedir (workflow/rules), not basedir: the main Snakefile may be workflow/Snakefile
+# (snakedeploy) or the top-level one that includes it.
+PKG_DIR = Path(workflow.current_basedir).parent
 sys.path.insert(0, str(PKG_DIR))
 
 from mirlens import startup  # noqa: E402
@@ -24,7 +26,7 @@ from mirlens.literature.shards import listing_digest, shard_digests, shard_label
 
 # Everything below stops the run before any job, with the config key's name.
 try:
-    check_config(config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
+    check_config(config, PKG_DIR / "schemas/config.schema.yaml")
 except MirlensError as exc:
     raise WorkflowError(str(exc)) from None
 validate(config, "../schemas/config.schema.yaml")  # fills in schema defaults
@@ -38,17 +40,15 @@ try:
         raise MirlensError("\n  ".join(problems))
     if workflow.is_main_process:
         startup.remove_stale_locks()
-        for message in startup.repair_changed_downloads(
-            LOCK_FILE, [d.path for d in DOWNLOADS.values()], dry_run=PASSIVE
-        ):
-            logger.warning(message)
-        check_theme_sets(
-            config,
-            {
-                lib: DOWNLOADS[f"library.{lib}"].path if "url" in spec else spec["path"]
-                for lib, spec in config["enrichment"]["libraries"].items()
-            },
+        changed = startup.repair_changed_downloads(
+            LOCK_FILE, [d.path for d in DOWNLOADS.values()], PASSIVE, config["mirror"]
         )
+        library_files = {
+            lib: DOWNLOADS[f"library.{lib}"].path if "url" in spec else spec["path"]
+            for lib, spec in config["enrichment"]["libraries"].items()
+        }
+        verified = {k: p for k, p in library_files.items() if not (PASSIVE and p in changed)}
+        check_theme_sets(config, verified)
         missing = [d.url for d in DOWNLOADS.values() if not os.path.exists(d.path)]
         if missing and not config["mirror"] and not PASSIVE:
             offline = startup.offline_problem(missing)
@@ -77,10 +77,22 @@ onsuccess:
 onerror:
     startup.unmark_run()
 
+
 # Jobs run `python -m mirlens` from workflow/ (no installation needed) with the Python that
-# runs Snakemake (e.g. .venv/bin/snakemake, venv not activated), or with the rule's conda env.
-_PY = "" if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method else (
-    f"export PATH={shlex.quote(os.path.dirname(sys.executable))}:$PATH; "
+# runs Snakemake (e.g. .venv/bin/snakemake, venv not activated), or with the rule's conda env /
+# container. On a cluster that Python is called by its absolute path on the submit host, so the
+# venv must sit on a filesystem the nodes share (README "Cluster use"); where it does not, the
+# job stops at once and says so (in logs/slurm/...) instead of failing on a missing import.
+_BIN = shlex.quote(os.path.dirname(sys.executable))
+_PY = (
+    ""
+    if {DeploymentMethod.CONDA, DeploymentMethod.APPTAINER}
+    & set(workflow.deployment_settings.deployment_method)
+    else (
+        f'[ -x {_BIN}/python ] || {{{{ echo "mirlens: {_BIN}/python is not on $(hostname):'
+        f' put the venv on a filesystem the nodes share, or use --sdm conda" >&2; exit 1; }}}}; '
+        f"export PATH={_BIN}:$PATH; "
+    )
 )
 _PKG = shlex.quote(str(PKG_DIR))
 shell.prefix(f"set -euo pipefail; export PYTHONPATH={_PKG}${{{{PYTHONPATH:+:$PYTHONPATH}}}}; {_PY}")
@@ -153,6 +165,8 @@ def release_files(wildcards):
 
 
 def select_inputs(wildcards):
+    if wildcards.source == "literature":  # the run's own documents' claims
+        return {"mirnas": "results/mirnas.tsv", "claims": "results/claims.tsv"}
     if wildcards.source == "encori":  # a per-miRNA API: nothing parsed ahead of time
         return {"mirnas": "results/mirnas.tsv", "gene_info": db("ncbi.gene_info")}
     return {"mirnas": "results/mirnas.tsv", "store": store_path(wildcards.source)}
@@ -170,6 +184,8 @@ def threshold_args(wildcards):
         return f"--min-score {t['min_score']}"
     if wildcards.source == "mirtarbase":
         return f"--evidence {t['evidence']}"
+    if wildcards.source == "literature":
+        return f"--claims results/claims.tsv --min-documents {t.get('min_documents', 1)}"
     if wildcards.source == "encori":
         return (
             f"--base-url {t['base_url']} --min-clip-experiments {t['min_clip_experiments']}"

@@ -5,7 +5,7 @@
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
+sys.path.insert(0, str(Path(workflow.current_basedir).parent))  # workflow/, as in common.smk
 
 from mirlens.config import load_yaml  # noqa: E402
 from mirlens.errors import MirlensError  # noqa: E402

@@ -3,6 +3,7 @@ rule evidence:
         mentions="results/mentions.tsv",
         mirnas="results/mirnas.tsv",
         consensus="results/targets/consensus.tsv",
+        claims="results/claims.tsv",
         mirtarbase=evidence_mirtarbase(),
         themes="results/enrichment/themes.json",
         gmt=expand("resources/genesets/{library}.gmt", library=LIBRARIES),
@@ -30,5 +31,6 @@ rule evidence:
     shell:
         "python -m mirlens evidence --mentions {input.mentions:q} --mirnas {input.mirnas:q}"
         " --consensus {input.consensus:q} {params.mirtarbase} --themes {input.themes:q}"
+        " --claims {input.claims:q}"
         " --gmt {params.gmt} --enrichment {params.enrichment} --set-level {params.set_level}"
         " --species {params.species} --alpha {params.alpha} --out {output:q} > {log:q} 2>&1"

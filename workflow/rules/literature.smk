@@ -69,6 +69,7 @@ rule extract:
         shard=shard_input,
         mirbase=mirbase_files(),
         family_info=db("targetscan.family_info"),
+        themes="results/enrichment/themes.json",
     output:
         mentions="results/mentions/{shard}.parquet",
         mirnas="results/mentions/{shard}.mirnas.parquet",
@@ -92,4 +93,4 @@ rule extract:
         " --mirbase {params.mirbase:q}"
         " --species {params.species} --arm-policy {params.arm_policy}"
         " --family-info {input.family_info:q} --cluster-distance {params.cluster_distance}"
-        " > {log:q} 2>&1"
+        " --themes {input.themes:q} > {log:q} 2>&1"

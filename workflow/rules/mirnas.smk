@@ -5,9 +5,7 @@ rule mirnas:
         mirbase=mirbase_files(),
         family_info=db("targetscan.family_info"),
     output:
-        mirnas=report(
-            "results/mirnas.tsv", caption="../report/mirnas.rst", category="miRNAs"
-        ),
+        mirnas=report("results/mirnas.tsv", caption="../report/mirnas.rst", category="miRNAs"),
         fasta="results/sequences/mirnas.fa",
         unresolved=report(
             "results/unresolved.tsv", caption="../report/unresolved.rst", category="miRNAs"

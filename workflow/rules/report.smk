@@ -40,18 +40,15 @@ rule report:
         mentions="results/mentions.tsv",
         mirnas="results/mirnas.tsv",
         unresolved="results/unresolved.tsv",
-        targets=expand("results/targets/{source}.tsv", source=SOURCES),
         consensus="results/targets/consensus.tsv",
         enrichment=expand("results/enrichment/{library}.tsv", library=LIBRARIES),
+        evidence="results/evidence.tsv",
+        set_level=expand("results/enrichment/{library}.set_level.tsv", library=LIBRARIES),
         provenance="results/provenance.json",
         config="results/config.json",
     output:
-        html=report(
-            "results/report/index.html", caption="../report/index.rst", category="Report"
-        ),
-        xlsx=report(
-            "results/report/tables.xlsx", caption="../report/tables.rst", category="Tables"
-        ),
+        html=report("results/report/index.html", caption="../report/index.rst", category="Report"),
+        xlsx=report("results/report/tables.xlsx", caption="../report/tables.rst", category="Tables"),
         plots=report(
             directory("results/report/plots"),
             patterns=["{name}.svg"],
@@ -61,7 +58,6 @@ rule report:
     params:
         top=config["report"]["top"],
         alpha=config["report"]["alpha"],
-        max_p=config["report"]["max_p"],
     log:
         "logs/report/report.log",
     conda:
@@ -69,5 +65,4 @@ rule report:
     shell:
         "python -m mirlens report --results-dir results --out {output.html:q} --xlsx {output.xlsx:q}"
         " --plots-dir {output.plots:q} --provenance {input.provenance:q}"
-        " --config {input.config:q} --top {params.top} --alpha {params.alpha}"
-        " --max-p {params.max_p} > {log:q} 2>&1"
+        " --config {input.config:q} --top {params.top} --alpha {params.alpha} > {log:q} 2>&1"

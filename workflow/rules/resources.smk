@@ -9,6 +9,9 @@ rule fetch:
         path="|".join(re.escape(p) for p in DOWNLOAD_BY_PATH),
     log:
         "logs/fetch/{path}.log",
+    # No process-level retries: the download retries itself with backoff (mirlens.http), so
+    # Snakemake's retries would multiply them and delay the error when the network is absent.
+    retries: 0
     resources:
         downloads=1,
     conda:

@@ -44,7 +44,7 @@ rule targets_select:
         store=lambda w, input: f"--store {input.store}" if "store" in input.keys() else "",
         thresholds=threshold_args,
     wildcard_constraints:
-        source="targetscan|mirdb|mirtarbase|encori",
+        source="targetscan|mirdb|mirtarbase|encori|literature",
     log:
         "logs/targets/select_{source}.log",
     conda:

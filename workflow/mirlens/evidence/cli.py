@@ -42,6 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set-level", nargs="*", default=[], metavar="LIB=TSV")
     parser.add_argument("--species", default="hsa", help="miRBase species code of the rows")
     parser.add_argument("--alpha", type=float, default=0.05, help="themed FDR of 'enriched'")
+    parser.add_argument("--claims", help="results/claims.tsv: fills claimed_theme_genes")
     parser.add_argument("--out", required=True, help="evidence table (TSV) to write")
 
 
@@ -68,6 +69,10 @@ def run(args: argparse.Namespace) -> int:
             names_to_ids,
         ),
     ]
+    if args.claims:
+        from mirlens.targets.literature import claimed_pairs, claimed_theme_genes
+
+        parts.append(claimed_theme_genes(claimed_pairs(read_tsv(args.claims)), genes))
     table = evidence_table(mirnas, themes.names, parts, args.alpha)
     write_tsv(table, args.out)
     log.info("%d miRNAs x %d themes -> %s", len(mirnas), len(themes.names), args.out)

@@ -69,10 +69,11 @@ def evidence_table(
         grid[col] = pd.to_numeric(grid[col]).fillna(0).astype(int)
     grid["n_documents"] = pd.to_numeric(grid["n_documents"]).astype(int)
     grid["overlap"] = pd.to_numeric(grid["overlap"]).astype("Int64")
-    for col in ("theme_documents", "validated_theme_targets", "best_library", "best_gene_set"):
+    if "claimed_theme_genes" not in grid:
+        grid["claimed_theme_genes"] = ""  # no claims table given
+    for col in ("theme_documents", "validated_theme_targets", "best_library", "best_gene_set",
+                "claimed_theme_genes"):  # fmt: skip
         grid[col] = grid[col].fillna("")
     for col in ("pvalue", "themed_fdr", "set_level_pvalue"):
         grid[col] = pd.to_numeric(grid[col]).astype(float)
-    if "claimed_theme_genes" not in grid:
-        grid["claimed_theme_genes"] = ""  # filled by the literature-claims step (later)
     return rank(grid, alpha)[COLUMNS]

@@ -1,14 +1,15 @@
-"""Read a results folder tolerantly: missing optional files and extra columns are fine.
+"""Read the summary tables the report is built from, tolerantly and only the needed columns.
 
-Every table is read as strings (identifiers stay identifiers); the columns the report uses
-are added empty when absent, and numeric columns are converted where the report computes
-with them. Missing files are recorded in ``notes`` so the report can say what it lacked.
+The report reads summaries, never the full per-gene-set tables: the evidence table
+(``evidence.tsv``), the themed and exploratory rows of ``enrichment/<library>.tsv``, the
+set-level answers, the miRNA table, the mentions (for the quoted sentences) and the
+consensus targets. Every table is read as strings; missing optional files and columns are
+filled empty and noted, so a report can always be built and says what it lacked.
 """
 
 from __future__ import annotations
 
 import json
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,23 +20,59 @@ from mirlens import contracts
 from mirlens.errors import MirlensError
 from mirlens.io import read_tsv
 
-DOC_COLS = list(contracts.DOCUMENTS)
-MENTION_COLS = list(contracts.MENTIONS)
-MIRNA_COLS = list(contracts.MIRNAS)
-UNRES_COLS = list(contracts.UNRESOLVED)
-TARGET_COLS = list(contracts.TARGETS)
-CONS_COLS = list(contracts.CONSENSUS)
-ENR_COLS = [*contracts.ENRICHMENT[:-1], "empirical_fdr", "genes", "library"]
-ENR_NUMERIC = [
+DOC_COLS = ["doc_id", "title", "year", "pmid", "doi", "status", "path", "source"]
+MENTION_COLS = [
+    "doc_id",
+    "start",
+    "end",
+    "text",
+    "sentence",
+    "mirbase_names",
+    "status",
+    "sentence_start",
+]
+MIRNA_COLS = ["mirbase_id", "name", "sequence", "seed", "family", "n_documents", "n_mentions"]
+UNRES_COLS = ["text", "status", "reason", "n_mentions", "n_documents", "example_doc_id"]
+CONS_COLS = [
+    "mirbase_id",
+    "mirna",
+    "gene_symbol",
+    "sources",
+    "n_sources",
+    "n_validated",
+    "evidence",
+    "evidence_mirtarbase",
+    "score_mirdb",
+    "score_targetscan",
+]
+EVIDENCE_COLS = list(contracts.EVIDENCE)
+EVIDENCE_NUMERIC = [
+    "rank",
+    "n_documents",
+    "n_theme_documents",
+    "n_validated_theme_targets",
+    "n_predicted_theme_targets",
+    "overlap",
+    "pvalue",
+    "themed_fdr",
+    "set_level_pvalue",
+]
+ENR_COLS = [
+    "scope",
+    "mirbase_id",
+    "gene_set",
+    "theme",
+    "hypothesis",
     "set_size",
     "overlap",
-    "universe_size",
+    "expected",
     "odds_ratio",
     "pvalue",
     "fdr",
-    "empirical_pvalue",
-    "empirical_fdr",
+    "genes",
 ]
+ENR_NUMERIC = ["set_size", "overlap", "expected", "odds_ratio", "pvalue", "fdr"]
+SET_LEVEL_COLS = list(contracts.ENRICHMENT_SET_LEVEL)
 COMBINED_SCOPES = ("genes_union", "pathways_union", "weighted")
 
 
@@ -46,34 +83,52 @@ class Results:
     mentions: pd.DataFrame
     mirnas: pd.DataFrame
     unresolved: pd.DataFrame
-    targets: dict[str, pd.DataFrame]
     consensus: pd.DataFrame
-    target_stats: dict[str, Any]
-    enrichment: pd.DataFrame
-    n_tested: dict[str, int]  # enrichment rows per scope before filtering
-    n_tested_library: dict[str, int]  # enrichment rows per library file
+    evidence: pd.DataFrame
+    enrichment: pd.DataFrame  # per-miRNA rows: themed, plus exploratory at their own FDR
+    set_level: pd.DataFrame
     provenance: dict[str, Any] | None
     config: dict[str, Any] | None
+    files: dict[str, str] = field(default_factory=dict)  # what -> path relative to results/
     notes: list[str] = field(default_factory=list)
-    max_p: float = 0.05
 
 
-def _table(path: Path, columns: list[str], notes: list[str], required: bool = False):
+def to_float(values: pd.Series) -> pd.Series:
+    """Text -> float, empty -> NaN; a direct cast (fast) unless some value is not a number."""
+    try:
+        return values.mask(values == "").astype("float64")
+    except (ValueError, TypeError):
+        return pd.to_numeric(values.replace("", None), errors="coerce")
+
+
+def numeric(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    for col in columns:
+        if col in df.columns:
+            df[col] = to_float(df[col])
+    return df
+
+
+def table(path: Path, columns: list[str], notes: list[str], required: bool = False):
+    """The ``columns`` of a TSV (others are not even parsed); absent ones come back empty."""
+    empty = pd.DataFrame({c: pd.Series(dtype=str) for c in columns})
     if not path.is_file():
         if required:
             raise MirlensError(f"results table missing: {path}")
         notes.append(f"{path.name} not found; treated as empty")
-        return pd.DataFrame({c: pd.Series(dtype=str) for c in columns})
+        return empty
     try:
-        df = read_tsv(path)
+        with open(path, encoding="utf-8") as fh:
+            header = fh.readline().rstrip("\n").split("\t")
+        wanted = [c for c in columns if c in header]
+        df = read_tsv(path, usecols=wanted) if wanted else empty.copy()
     except pd.errors.EmptyDataError:
-        df = pd.DataFrame()
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        return empty
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         raise MirlensError(f"cannot read {path}: {exc}") from exc
     for col in columns:
         if col not in df.columns:
             df[col] = ""
-    return df.fillna("")
+    return df.fillna("")[columns]
 
 
 def _json(path: Path | None, notes: list[str], what: str) -> Any:
@@ -87,111 +142,69 @@ def _json(path: Path | None, notes: list[str], what: str) -> Any:
         raise MirlensError(f"{path} is not valid JSON: {exc}") from exc
 
 
-def numeric(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    df = df.copy()
-    for col in columns:
-        if col in df.columns:
-            df[col] = pd.to_numeric(df[col].replace("", None), errors="coerce")
-    return df
+def _libraries(edir: Path) -> list[Path]:
+    if not edir.is_dir():
+        return []
+    return sorted(p for p in edir.glob("*.tsv") if not p.name.endswith(".set_level.tsv"))
 
 
-def _enrichment(path: Path, max_p: float, alpha: float) -> tuple[pd.DataFrame, Counter]:
-    """Rows worth showing from one library's table, read in chunks, and rows per scope.
-
-    A GO library over a few hundred miRNAs gives ~10^6 rows; the report keeps those with
-    p <= ``max_p``, a theme, or an FDR <= ``alpha`` (the full table stays on disk).
-    """
-    kept, counts = [], Counter()
-    try:
-        for chunk in read_tsv(path, chunksize=200_000):
-            for col in ENR_COLS:
-                if col not in chunk.columns:
-                    chunk[col] = ""
-            chunk = numeric(chunk.fillna(""), ENR_NUMERIC)
-            counts.update(chunk["scope"].value_counts().to_dict())
-            keep = (
-                (chunk["theme"] != "")
-                | (chunk["pvalue"] <= max_p)
-                | (chunk["fdr"] <= alpha)
-                | (chunk["empirical_fdr"] <= alpha)
-            )
-            kept.append(chunk[keep])
-    except pd.errors.EmptyDataError:
-        kept = []
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise MirlensError(f"cannot read {path}: {exc}") from exc
-    empty = pd.DataFrame({c: pd.Series(dtype=str) for c in ENR_COLS})
-    df = pd.concat(kept, ignore_index=True) if kept else numeric(empty, ENR_NUMERIC)
-    df["library"] = [lib or path.stem for lib in df["library"]]
-    return df, counts
+def _enrichment(edir: Path, notes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per-miRNA rows and set-level rows of every library, with a ``library`` column."""
+    rows, levels = [], []
+    for path in _libraries(edir):
+        df = table(path, ENR_COLS, notes)
+        df = df[~df["scope"].isin(COMBINED_SCOPES)]
+        if (df["hypothesis"] == "").all():  # a producer without the column: theme decides
+            df["hypothesis"] = ["themed" if t else "exploratory" for t in df["theme"]]
+        rows.append(df.assign(library=path.stem))
+        sl_path = path.with_name(f"{path.stem}.set_level.tsv")
+        if sl_path.is_file():
+            levels.append(table(sl_path, SET_LEVEL_COLS, notes).assign(library=path.stem))
+    if not rows:
+        notes.append("no enrichment tables found")
+    enr = pd.concat(rows, ignore_index=True) if rows else table(edir / "-", ENR_COLS, [])
+    sl = pd.concat(levels, ignore_index=True) if levels else table(edir / "-", SET_LEVEL_COLS, [])
+    for df in (enr, sl):
+        if "library" not in df.columns:
+            df["library"] = ""
+    return numeric(enr, ENR_NUMERIC), numeric(sl, ["pvalue", "fdr", "statistic"])
 
 
-def load_results(
-    root: Path,
-    provenance: Path | None = None,
-    config: Path | None = None,
-    max_p: float = 0.05,
-    alpha: float = 0.05,
-) -> Results:
+def load_results(root: Path, provenance: Path | None = None, config: Path | None = None):
     root = Path(root)
     if not root.is_dir():
         raise MirlensError(f"results folder not found: {root}")
     notes: list[str] = []
-    documents = _table(root / "literature" / "documents.tsv", DOC_COLS, notes, required=True)
-    mentions = numeric(_table(root / "mentions.tsv", MENTION_COLS, notes), ["start", "end"])
-    mirnas = numeric(_table(root / "mirnas.tsv", MIRNA_COLS, notes), ["n_documents", "n_mentions"])
-    unresolved = numeric(
-        _table(root / "unresolved.tsv", UNRES_COLS, notes), ["n_mentions", "n_documents"]
-    )
-    tdir = root / "targets"
-    targets = {}
-    for path in sorted(tdir.glob("*.tsv")) if tdir.is_dir() else []:
-        if path.stem != "consensus":
-            targets[path.stem] = _table(path, TARGET_COLS, notes)
-    consensus = numeric(_table(tdir / "consensus.tsv", CONS_COLS, notes), ["n_sources"])
-    stats = {}
-    for path in sorted(tdir.glob("*.stats.json")) if tdir.is_dir() else []:
-        stats[path.name.removesuffix(".stats.json")] = _json(path, notes, "target stats")
-    frames = []
-    tested: Counter = Counter()
-    by_library: dict[str, int] = {}
-    edir = root / "enrichment"
-    for path in sorted(edir.glob("*.tsv")) if edir.is_dir() else []:
-        if path.name.endswith(".set_level.tsv"):  # one row per set, not per miRNA
-            continue
-        df, counts = _enrichment(path, max_p, alpha)
-        tested.update(counts)
-        by_library[path.stem] = sum(counts.values())
-        frames.append(df)
-    if not frames:
-        notes.append("no enrichment tables found")
-    enrichment = (
-        pd.concat(frames, ignore_index=True)
-        if frames
-        else numeric(_table(edir / "none.tsv", ENR_COLS, []), ENR_NUMERIC)
-    )
-    n_left_out = sum(tested.values()) - len(enrichment)
-    if n_left_out:
-        notes.append(
-            f"{n_left_out} enrichment rows with p > {max_p:g}, no theme and FDR > {alpha:g} are "
-            "left out of this report and workbook; they are in enrichment/<library>.tsv"
-        )
+    documents = table(root / "literature" / "documents.tsv", DOC_COLS, notes, required=True)
+    mentions = table(root / "mentions.tsv", MENTION_COLS, notes)
+    mirnas = numeric(table(root / "mirnas.tsv", MIRNA_COLS, notes), ["n_documents", "n_mentions"])
+    unresolved = numeric(table(root / "unresolved.tsv", UNRES_COLS, notes), ["n_mentions"])
+    consensus = table(root / "targets" / "consensus.tsv", CONS_COLS, notes)
+    evidence = numeric(table(root / "evidence.tsv", EVIDENCE_COLS, notes), EVIDENCE_NUMERIC)
+    enrichment, set_level = _enrichment(root / "enrichment", notes)
     prov_path = provenance if provenance is not None else root / "provenance.json"
     conf_path = config if config is not None else root / "config.json"
+    files = {
+        "evidence": "evidence.tsv",
+        "enrichment": "enrichment/<library>.tsv, .parquet (every tested row), .set_level.tsv",
+        "mentions": "mentions.tsv",
+        "mirnas": "mirnas.tsv",
+        "targets": "targets/consensus.tsv, targets/<source>.tsv",
+        "documents": "literature/documents.tsv",
+        "unresolved": "unresolved.tsv",
+    }
     return Results(
         root=root,
         documents=documents,
         mentions=mentions,
         mirnas=mirnas,
         unresolved=unresolved,
-        targets=targets,
         consensus=consensus,
-        target_stats=stats,
+        evidence=evidence,
         enrichment=enrichment,
-        n_tested=dict(tested),
-        n_tested_library=by_library,
-        max_p=max_p,
+        set_level=set_level,
         provenance=_json(prov_path, notes, "provenance"),
         config=_json(conf_path, notes, "config"),
+        files=files,
         notes=notes,
     )

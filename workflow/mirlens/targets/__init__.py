@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import os
 import re
+import time
 import zipfile
 from pathlib import Path
 
@@ -24,11 +26,13 @@ from mirlens.errors import MirlensError
 from mirlens.io import atomic_open
 
 PathLike = str | os.PathLike
+log = logging.getLogger(__name__)
 
 # Columns every harmonised table starts with (store, select outputs, consensus).
 KEY_COLUMNS = ["mirbase_id", "mirna", "gene_symbol", "entrez_id"]
 PREDICTED_SOURCES = ("targetscan", "mirdb")
-VALIDATED_SOURCES = ("mirtarbase", "encori")
+# literature: pairs the run's own documents claim (mirlens claims), read as validated
+VALIDATED_SOURCES = ("mirtarbase", "encori", "literature")
 
 
 def norm_col(name: str) -> str:
@@ -51,6 +55,15 @@ def read_delimited(
     path = Path(path)
     if not path.is_file():
         raise MirlensError(f"input file not found: {path}")
+    # Release files take minutes to read: say what is read, then how many rows it held.
+    log.info("reading %s (%.1f MB on disk)", path.name, path.stat().st_size / 1e6)
+    t0 = time.perf_counter()
+    tab = _read_csv(path, column_names, column_types, include_columns, delimiter, quote)
+    log.info("%s: %d rows read (%.1f s)", path.name, tab.num_rows, time.perf_counter() - t0)
+    return tab
+
+
+def _read_csv(path, column_names, column_types, include_columns, delimiter, quote) -> pa.Table:
     read_opts = pacsv.ReadOptions(column_names=column_names, block_size=1 << 24)
     parse_opts = pacsv.ParseOptions(
         delimiter=delimiter, quote_char='"' if quote else False, newlines_in_values=False

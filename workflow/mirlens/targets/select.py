@@ -30,7 +30,7 @@ from mirlens.targets.store import read_store, store_source
 log = logging.getLogger(__name__)
 PathLike = str | os.PathLike
 
-SOURCES = ("targetscan", "mirdb", "mirtarbase", "encori")
+SOURCES = ("targetscan", "mirdb", "mirtarbase", "encori", "literature")
 OUT_COLUMNS = KEY_COLUMNS + ["source", "score", "evidence"]
 EXTRA_COLUMNS = {
     "targetscan": [
@@ -54,6 +54,7 @@ EXTRA_COLUMNS = {
         "n_pmids",
     ],
     "encori": ["clip_exp_num", "degra_exp_num", "n_sites", "programs"],
+    "literature": ["n_documents", "n_sentences", "relations", "documents"],
 }
 EVIDENCE_LEVELS = {
     "strong": ("strong",),
@@ -71,6 +72,7 @@ DEFAULTS = {
     "evidence": "weak",
     "min_pmids": 1,
     "min_clip_exp": 1,
+    "min_documents": 1,
 }
 
 
@@ -231,6 +233,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     en.add_argument("--mirbase", help="miRBase folder, to name the run's miRNAs for ENCORI queries")
     en.add_argument("--gene-info", help="NCBI <Species>.gene_info.gz (needed for encori)")
     en.add_argument("--species", default="hsa", help="miRBase species code (default: hsa)")
+    li = parser.add_argument_group("literature")
+    li.add_argument("--claims", help="claims.tsv from `mirlens claims-table`")
+    li.add_argument(
+        "--min-documents",
+        type=int,
+        default=DEFAULTS["min_documents"],
+        help="a claimed pair needs this many documents (default: %(default)s)",
+    )
 
 
 SOURCE_OPTIONS = {
@@ -238,6 +248,7 @@ SOURCE_OPTIONS = {
     "mirdb": ("min_score",),
     "mirtarbase": ("evidence", "min_pmids"),
     "encori": ("min_clip_exp",),
+    "literature": ("min_documents",),
 }
 
 
@@ -256,6 +267,14 @@ def run(args: argparse.Namespace) -> int:
         run_df, enc_stats = encori.select(args, mirnas, opts)
         all_df = run_df
         stats.update(enc_stats)
+        stats["all_out_is_run_only"] = True
+    elif args.source == "literature":
+        from mirlens.targets import literature
+
+        if not args.claims:
+            raise MirlensError("--claims is required for source literature")
+        run_df = literature.select(args.claims, mirnas, opts["min_documents"])
+        all_df = run_df
         stats["all_out_is_run_only"] = True
     else:
         if not args.store:

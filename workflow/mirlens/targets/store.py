@@ -65,8 +65,10 @@ def parse_source(
 ) -> tuple[pd.DataFrame, dict]:
     """Parse one release -> (harmonised table, stats). Dispatches to the source module."""
     taxid = species_taxid(species)
+    log.info("%s: loading miRBase names (%s) and NCBI genes", source, species)
     names = MirnaNames.from_mirbase(mirbase, species)
     genes = GeneIndex.from_gene_info(gene_info, taxid)
+    log.info("%s: parsing %d release file(s)", source, len(inputs))
     if source == "targetscan":
         from mirlens.targets import targetscan
 

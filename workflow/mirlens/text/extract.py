@@ -17,6 +17,10 @@ Output record (one per mention; lists are JSON lists)::
     reason        why a mention is ambiguous or unresolved, or a note (renamed, paralogs)
     sentence_start, group_start, group_end   offsets of the sentence and of the whole
                   enumeration/cluster expression the mention belongs to
+    direction, role, sample, themes   the mention's context (``mirlens.text.context``):
+                  level in the disease or sample (up/down/unchanged/unknown), mimic /
+                  inhibitor / none, the sample named, the themes whose vocabulary the
+                  sentence hits (``--themes``; empty without)
 """
 
 from __future__ import annotations
@@ -24,13 +28,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from operator import itemgetter
 from pathlib import Path
 from typing import IO
 
 from mirlens.errors import MirlensError
 from mirlens.mirbase import MirbaseRelease
+from mirlens.text.context import annotate
 from mirlens.text.normalise import Normaliser
 from mirlens.text.recognise import Extractor
 
@@ -45,7 +50,7 @@ DEFAULT_FAMILY_INFO = (
 FIELDS = [
     "doc_id", "start", "end", "text", "sentence", "mirbase_ids", "mirbase_names", "status",
     "kind", "normalised", "species", "arm_policy", "expansion", "reason",
-    "sentence_start", "group_start", "group_end",
+    "sentence_start", "group_start", "group_end", "direction", "role", "sample", "themes",
 ]  # fmt: skip
 
 # ---------------------------------------------------------------------------------------
@@ -78,13 +83,28 @@ def load_release(
     return MirbaseRelease(mirbase, family_info=family_info, cluster_distance=cluster_distance)
 
 
-def extract_documents(docs: Iterable[tuple[str, str]], normaliser: Normaliser) -> Iterator[dict]:
-    """Mention records of all documents, sorted by (doc_id, start, end)."""
+def theme_hits(path: str | None) -> Callable[[str], list[str]] | None:
+    """``Themes.hits`` of the themes file, or None without one."""
+    if not path:
+        return None
+    from mirlens.text.context import ThemeHits
+    from mirlens.themes import load_themes
+
+    return ThemeHits(load_themes(path))
+
+
+def extract_documents(
+    docs: Iterable[tuple[str, str]],
+    normaliser: Normaliser,
+    themes: Callable[[str], list[str]] | None = None,
+) -> Iterator[dict]:
+    """Mention records of all documents with their context, sorted by (doc_id, start, end);
+    ``themes`` names the themes a sentence hits (``Themes.hits``)."""
     ex = Extractor(normaliser)
     rows: list[dict] = []
     for doc_id, text in docs:
         try:
-            rows.extend(ex.extract(doc_id, text))
+            rows.extend(annotate(ex.extract(doc_id, text), themes))
         except Exception as exc:  # one bad document never stops the rest
             log.error("extraction failed for %s: %s", doc_id, exc)
     rows.sort(key=_DOC_SPAN)
@@ -117,6 +137,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="TargetScan miR_Family_Info.txt(.zip) for seed families")  # fmt: skip
     parser.add_argument("--cluster-distance", type=int, default=10_000,
                         help="max bp between clustered hairpins (miRBase: 10000)")  # fmt: skip
+    parser.add_argument("--themes", default=None,
+                        help="themes JSON (results/enrichment/themes.json)")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
@@ -125,7 +147,9 @@ def run(args: argparse.Namespace) -> int:
     family_info = resolve_family_info(args.family_info)
     release = load_release(args.mirbase, family_info, args.cluster_distance)
     norm = Normaliser(release, args.species, args.arm_policy)
+    themes = theme_hits(getattr(args, "themes", None))
     with atomic_open(args.out) as fh:
-        n = write_records(fh, extract_documents(iter_input_documents(args.inputs), norm))
+        docs = iter_input_documents(args.inputs)
+        n = write_records(fh, extract_documents(docs, norm, themes))
     log.info("wrote %d mentions to %s", n, args.out)
     return 0

@@ -271,16 +271,23 @@ class Normaliser:
                 )
         return idx.matures_of(hp, self.arm_policy), note, ""
 
-    def named(self, species: str, items: tuple[Item, ...]) -> tuple[list[str], str, str, str]:
+    def named(
+        self, species: str, items: tuple[Item, ...], family: bool = False
+    ) -> tuple[list[str], str, str, str]:
         """The members a list names before "cluster"/"family" ("miR-15a/16-1 cluster"),
         each as its precursor(s) with matures by the arm policy: what the text named, not
-        the genomic cluster or database family around them. Returns ids, expansion,
-        status, reason."""
+        the genomic cluster or database family around them. Before "family", a member
+        without a letter is its stem ("let-7/miR-98 family": let-7a..i and miR-98).
+        Returns ids, expansion, status, reason."""
         ids: list[str] = []
         notes: list[str] = []
         statuses: set[str] = set()
         for it in items:
-            res = self.resolve(species, it._replace(arm="", star=False))
+            if family and not it.letter and not it.copy:
+                found, _, reason = self.family(species, (it,))
+                res = Resolution(tuple(found), "resolved" if found else "unresolved", reason)
+            else:
+                res = self.resolve(species, it._replace(arm="", star=False))
             statuses.add(res.status)
             ids += [i for i in res.ids if i not in ids]
             if res.status != "resolved":

@@ -442,7 +442,7 @@ class Extractor:
         row["group_start"], row["group_end"] = group
         short = [it.display(species)[len(species) + 1 :] for it in items]
         if how == "named":
-            ids, note, status, reason = self.norm.named(species, items)
+            ids, note, status, reason = self.norm.named(species, items, kind == "family")
         elif how == "family":
             ids, note, reason = self.norm.family(species, items)
             status = "resolved" if ids else "unresolved"

@@ -1,0 +1,35 @@
+rule claims:
+    input:
+        shard=shard_input,
+        mentions="results/mentions/{shard}.parquet",
+        gene_info=db("ncbi.gene_info"),
+    output:
+        "results/claims/{shard}.jsonl",
+    params:
+        digest=shard_digest,
+        species=config["species"],
+    wildcard_constraints:
+        shard=r"\d+",
+    log:
+        "logs/claims/{shard}.log",
+    resources:
+        mem_mb=2000,
+    conda:
+        "../envs/mirlens.yaml"
+    shell:
+        "python -m mirlens claims {input.shard:q} --mentions {input.mentions:q}"
+        " --out {output:q} --species {params.species}"
+        " --gene-info {input.gene_info:q} > {log:q} 2>&1"
+
+
+rule claims_table:
+    input:
+        expand("results/claims/{shard}.jsonl", shard=SHARDS),
+    output:
+        report("results/claims.tsv", caption="../report/claims.rst", category="Literature"),
+    log:
+        "logs/claims/table.log",
+    conda:
+        "../envs/mirlens.yaml"
+    shell:
+        "python -m mirlens claims-table --inputs {input:q} --out {output:q} > {log:q} 2>&1"
