@@ -164,13 +164,8 @@ def shard_bytes(records: Iterable[dict]) -> bytes:
     return "".join(lines).encode("utf-8")
 
 
-def _doc_keys(data: bytes) -> dict[str, str]:
-    """doc_id -> text digest of a shard file's bytes."""
-    keys = {}
-    for line in data.decode("utf-8").splitlines():
-        rec = json.loads(line)
-        keys[rec["doc_id"]] = _text_key(rec)
-    return keys
+def _ids(lines: set[bytes]) -> set[str]:
+    return {json.loads(line)["doc_id"] for line in lines}
 
 
 @dataclass
@@ -181,12 +176,14 @@ class Changes:
     removed: int = 0
 
     def count(self, old: bytes, new: bytes) -> None:
-        """Tally one rewritten shard: which documents are new, changed or gone."""
+        """Tally one rewritten shard: which documents are new, changed or gone (only the
+        lines that differ are parsed: a shard is one document per line)."""
         self.shards += 1
-        before, after = _doc_keys(old), _doc_keys(new)
-        self.added += len(after.keys() - before.keys())
-        self.removed += len(before.keys() - after.keys())
-        self.changed += sum(before[k] != after[k] for k in after.keys() & before.keys())
+        before, after = set(old.splitlines()), set(new.splitlines())
+        gone, came = _ids(before - after), _ids(after - before)
+        self.added += len(came - gone)
+        self.removed += len(gone - came)
+        self.changed += len(came & gone)
 
 
 def write_if_changed(path: Path, data: bytes, changes: Changes) -> None:
