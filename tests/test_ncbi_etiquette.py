@@ -64,9 +64,11 @@ def _run_two_jobs(records, tmp_path, key):
         stop = threading.Event()
 
         def flaky() -> None:  # three 503s, spread out: their retries must wait their turn too
-            for _ in range(3):
-                if stop.wait(1.0):
-                    return
+            # keyed to the traffic, not the clock, so a fast or a loaded machine sees all three
+            for after in (3, 8, 13):
+                while len(server.requests) < after:
+                    if stop.wait(0.01):
+                        return
                 server.fail_next = 1
 
         threading.Thread(target=flaky, daemon=True).start()
