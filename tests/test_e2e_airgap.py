@@ -15,7 +15,7 @@ import urllib.request
 
 import pytest
 from conftest import shared_path
-from workflow_runs import REPO, read, snakemake, write_config
+from workflow_runs import REPO, hallmark_only, read, snakemake, write_config
 
 pytestmark = pytest.mark.e2e
 
@@ -62,7 +62,8 @@ def test_prefetch_then_run_with_the_server_stopped(tmp_path, mirror_dir):
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(url, timeout=5)
 
-    write_config(tmp_path, str(offline), [seeds])
+    # every release is fetched and parsed; one gene-set library keeps the stores short
+    write_config(tmp_path, str(offline), [seeds], enrichment=hallmark_only())
     snakemake(tmp_path)
 
     docs = read(tmp_path / "results/literature/documents.tsv")

@@ -15,10 +15,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import yaml
 from conftest import IN_CI
 from slurm_cluster import LocalSlurm, install_packages
-from workflow_runs import REPO, digests, jsonl, snakemake, workspace, write_config
+from workflow_runs import REPO, digests, hallmark_only, jsonl, snakemake, workspace, write_config
 
 pytestmark = [pytest.mark.slurm, pytest.mark.e2e]  # e2e: out of the fast suite
 
@@ -50,15 +49,6 @@ def slurm(tmp_path_factory):
         cluster.stop()
 
 
-def _hallmark_only() -> dict:
-    enrichment = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["enrichment"]
-    enrichment["libraries"] = {"hallmark": enrichment["libraries"]["hallmark"]}
-    for theme in enrichment["themes"].values():
-        for library in [k for k in theme if k not in ("hallmark", "vocabulary")]:
-            del theme[library]
-    return enrichment
-
-
 def _run_pair(tmp_path_factory, mirror_url, shared_resources, records, slurm):
     """The same documents, once locally and once through the SLURM profile."""
     works = {}
@@ -67,7 +57,7 @@ def _run_pair(tmp_path_factory, mirror_url, shared_resources, records, slurm):
         (work / "docs").mkdir()
         (work / "docs" / "sample.jsonl").write_text(jsonl(records))
         # relative docs path: the same documents.tsv in both; one library keeps it short
-        write_config(work, mirror_url, ["docs"], enrichment=_hallmark_only())
+        write_config(work, mirror_url, ["docs"], enrichment=hallmark_only())
         works[name] = work
     snakemake(works["local"])  # also fills the shared downloads and stores
     try:

@@ -92,3 +92,13 @@ def workspace(tmp_path_factory, name: str, shared_resources: Path) -> Path:
 def jsonl(records: list[dict]) -> str:
     keys = ("doc_id", "pmid", "title", "year", "text")
     return "".join(json.dumps({k: r[k] for k in keys}) + "\n" for r in records)
+
+
+def hallmark_only() -> dict:
+    """The shipped `enrichment` config with the Hallmark library only: a short run."""
+    enrichment = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["enrichment"]
+    enrichment["libraries"] = {"hallmark": enrichment["libraries"]["hallmark"]}
+    for theme in enrichment["themes"].values():
+        for library in [k for k in theme if k not in ("hallmark", "vocabulary")]:
+            del theme[library]
+    return enrichment
