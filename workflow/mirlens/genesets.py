@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from pathlib import Path
 
 from mirlens.errors import MirlensError
 from mirlens.io import atomic_open
+from mirlens.themes import load_themes as load_theme_file
 from mirlens.themes import parse_themes
 
 log = logging.getLogger(__name__)
@@ -143,14 +143,7 @@ Themes = dict[str, dict[str, list[str]]]
 
 def load_themes(path: str | Path) -> Themes:
     """Read THEMES.json: {theme: {library: [set name, ...], vocabulary: [...]}}; gene sets only."""
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise MirlensError(f"themes file not found: {path}") from exc
-    except json.JSONDecodeError as exc:
-        raise MirlensError(f"themes file {path} is not valid JSON: {exc}") from exc
-    return validate_themes(data, str(path))
+    return load_theme_file(path).sets
 
 
 def validate_themes(data: object, where: str = "themes") -> Themes:
