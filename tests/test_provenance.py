@@ -90,3 +90,22 @@ def test_bad_inputs_are_clear_errors(results: Path, tmp_path: Path) -> None:
     # without a lock (nothing downloaded yet) the file is still written
     prov = build_provenance(None, None, results / "literature" / "documents.tsv")
     assert prov["sources"] == [] and prov["documents"]["n_documents"] == 4
+
+
+def test_only_this_runs_sources_are_listed(results: Path, tmp_path: Path) -> None:
+    """A resources/ folder shared by runs locks every run's files; provenance lists the
+    files of this run's config only."""
+    import yaml
+
+    from mirlens.config import downloads
+
+    repo = Path(__file__).resolve().parents[1]
+    cfg = yaml.safe_load((repo / "config" / "config.yaml").read_text())
+    del cfg["enrichment"]["libraries"]["go_bp"]
+    mine = {d.url for d in downloads(cfg).values()}
+    other = "https://example.org/another-run/library.gmt"
+    lock = {"sources": {u: {"sha256": "0" * 64, "size": 1} for u in [*mine, other]}}
+    (tmp_path / "lock.json").write_text(json.dumps(lock))
+    (tmp_path / "config.json").write_text(json.dumps(cfg))
+    prov = build_provenance(tmp_path / "lock.json", tmp_path / "config.json", None)
+    assert {s["url"] for s in prov["sources"]} == mine

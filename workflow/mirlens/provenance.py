@@ -17,6 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from mirlens.config import downloads
 from mirlens.errors import MirlensError
 from mirlens.io import atomic_open, read_tsv
 
@@ -61,12 +62,15 @@ def _read_json(path: Path, what: str) -> Any:
 LOCAL_ONLY = {"mtime_ns"}
 
 
-def sources_from_lock(lock: dict) -> list[dict]:
-    """One record per locked file, known fields first, extra lock keys kept as they are."""
+def sources_from_lock(lock: dict, urls: set[str] | None = None) -> list[dict]:
+    """One record per locked file (only ``urls`` when given), known fields first, extra lock
+    keys kept as they are."""
     if not isinstance(lock, dict) or not isinstance(lock.get("sources", {}), dict):
         raise MirlensError("lock file must be a JSON object with a 'sources' object")
     out = []
     for url, entry in lock.get("sources", {}).items():
+        if urls is not None and url not in urls:
+            continue
         entry = dict(entry) if isinstance(entry, dict) else {}
         entry.setdefault("url", url)
         record = {k: entry.get(k) for k in LOCK_FIELDS if k in entry}
@@ -110,11 +114,14 @@ def build_provenance(
     stats: list[Path] | None = None,
 ) -> dict[str, Any]:
     lock_data = _read_json(lock, "lock file") if lock else {"sources": {}}
+    cfg = _read_json(config, "config") if config else None
+    # A resources/ folder shared by several runs locks every run's files: list this run's only.
+    urls = {d.url for d in downloads(cfg).values()} if cfg and "sources" in cfg else None
     return {
         "mirlens_provenance_version": 1,
-        "sources": sources_from_lock(lock_data),
+        "sources": sources_from_lock(lock_data, urls),
         "software": software_versions(),
-        "config": _read_json(config, "config") if config else None,
+        "config": cfg,
         "documents": document_digest(documents) if documents else None,
         "target_stats": target_stats(stats or []),
     }
