@@ -43,8 +43,12 @@ KILL_POINTS = [
         "logs/enrichment/enrich_hallmark.log",
         "results/enrichment/hallmark.tsv",
     ),
-    ("report", None, "logs/report/report.log", "results/report/index.html"),
+    # the workbook is the report job's last output: killed before it, the job was unfinished
+    ("report", None, "logs/report/report.log", "results/report/tables.xlsx"),
 ]
+
+# seconds from the pattern to the kill: downloads and the report are quick
+DELAY = {"downloads": 0.3, "report": 0.2}
 
 
 def _setup(work: Path, mirror: str, records: list[dict]) -> None:
@@ -89,7 +93,7 @@ def runs(tmp_path_factory, mirror_url, shared_resources, panc_records):
     _setup(killed, mirror_url, records)
     codes = {}
     for stage, target, pattern, unfinished in KILL_POINTS:
-        codes[stage] = _kill_when(killed, target, pattern, 0.3 if stage == "downloads" else 1.0)
+        codes[stage] = _kill_when(killed, target, pattern, DELAY.get(stage, 1.0))
         if unfinished:
             assert not (killed / unfinished).exists(), f"{stage}: killed too late"
     snakemake(killed, *RERUN)
