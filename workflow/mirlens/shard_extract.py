@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 CACHE_VERSION = "1"
 PKG = Path(__file__).resolve().parent
 # Code that decides a document's mention records (a change invalidates the cache).
-CODE = ["mirbase.py", "shard_extract.py", "text"]
+CODE = ["mirbase.py", "shard_extract.py", "text", "themes.py"]  # themes: the context column
 # Arguments that name outputs or the cache itself, not what is extracted.
 NOT_KEYED = {"shard", "shards_table", "out", "mirnas_out", "unresolved_out", "cache_dir"}
 
