@@ -22,7 +22,7 @@ from mirlens.store_keys import store_key  # noqa: E402
 from mirlens.errors import MirlensError  # noqa: E402
 from mirlens.literature.readers import list_files  # noqa: E402
 from mirlens.lockfile import pin_conflicts  # noqa: E402
-from mirlens.literature.shards import listing_digest, shard_digests, shard_labels  # noqa: E402
+from mirlens.literature.shards import SHARD_WILDCARD, listing_digest, shard_digests  # noqa: E402
 
 # Everything below stops the run before any job, with the config key's name.
 try:
@@ -101,7 +101,6 @@ shell.prefix(f"set -euo pipefail; export PYTHONPATH={_PKG}${{{{PYTHONPATH:+:$PYT
 DOWNLOAD_BY_PATH = {d.path.removeprefix("resources/db/"): d for d in DOWNLOADS.values()}
 mirbase_dir(config)  # checks that every miRBase file comes from one release folder
 LIT = config["literature"]
-SHARDS = shard_labels(LIT["n_shards"])
 SOURCES = config["targets"]["use"]
 LIBRARIES = sorted(config["enrichment"]["libraries"])
 
@@ -144,6 +143,16 @@ def shard_digest(wildcards):
     """Content digest of one shard: the only thing that makes its extraction rerun."""
     table = checkpoints.collect.get().output.table
     return shard_digests(table).get(wildcards.shard, "absent")
+
+
+def shard_files(pattern):
+    """The pattern for every shard `collect` made (its table lists them in reading order)."""
+
+    def files(wildcards):
+        table = checkpoints.collect.get().output.table
+        return expand(pattern, shard=list(shard_digests(table)))
+
+    return files
 
 
 def shard_input(wildcards):

@@ -1,7 +1,7 @@
 rule mirnas:
     input:
-        mirnas=expand("results/mentions/{shard}.mirnas.parquet", shard=SHARDS),
-        unresolved=expand("results/mentions/{shard}.unresolved.parquet", shard=SHARDS),
+        mirnas=shard_files("results/mentions/{shard}.mirnas.parquet"),
+        unresolved=shard_files("results/mentions/{shard}.unresolved.parquet"),
         mirbase=mirbase_files(),
         family_info=db("targetscan.family_info"),
     output:
@@ -25,7 +25,7 @@ rule mirnas:
 
 rule mentions:
     input:
-        expand("results/mentions/{shard}.parquet", shard=SHARDS),
+        shard_files("results/mentions/{shard}.parquet"),
     output:
         "results/mentions.tsv",
     log:
