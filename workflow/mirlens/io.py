@@ -88,6 +88,23 @@ def join_list(values: Iterable[Any]) -> str:
     return LIST_SEP.join(str(v) for v in values)
 
 
+def join_by(df: pd.DataFrame, keys: list[str], column: str) -> pd.Series:
+    """``df.groupby(keys)[column].agg(";".join)`` (groups sorted, values in frame order) in
+    one pass: pandas calls a Python function per group, seconds for 20,000 groups."""
+    import numpy as np
+    import pandas as pd
+
+    grouped = df.groupby(keys, sort=True)
+    codes = grouped.ngroup().fillna(-1).to_numpy().astype("int64")
+    kept = codes >= 0  # rows with a missing key belong to no group, as in groupby
+    order = np.argsort(codes[kept], kind="stable")
+    values = df[column].to_numpy()[kept][order].tolist()
+    ends = np.cumsum(np.bincount(codes[kept], minlength=grouped.ngroups)).tolist()
+    starts = [0, *ends[:-1]] if ends else []
+    joined = [LIST_SEP.join(values[a:b]) for a, b in zip(starts, ends, strict=True)]
+    return pd.Series(joined, index=grouped.size().index, name=column, dtype=object)
+
+
 def split_list(value: Any) -> list[str]:
     if value is None or (isinstance(value, float) and value != value) or value == "":
         return []

@@ -36,7 +36,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,6 +72,8 @@ SYMBOL_STOPLIST = frozenset(
 )
 _HOST_GENE = re.compile(r"^(MIR\d|MIRLET|LINC\d|SNHG\d)")
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
+Clues = tuple[str, ...] | None
+_SEPARATORS = re.compile(r"[\s-]+")  # what a term's parts may be joined by (see _term_body)
 
 
 def normalise(text: str) -> str:
@@ -94,6 +96,23 @@ def term_pattern(term: str) -> str:
         return f"(?i:{_term_body(term)}){plural}"
     variants = dict.fromkeys([_term_body(term), _term_body(term.upper())])
     return "(?:" + "|".join(variants) + f"){plural}"
+
+
+def term_clues(terms: Iterable[str]) -> Clues:
+    """Per term, its parts joined lower-case (``T cell`` -> ``tcell``): a sentence the term
+    matches holds it once lower-cased and stripped of spaces and hyphens (see
+    :func:`squeeze`). None when a term is not ASCII (case-insensitive matching of other
+    scripts is broader than ``str.lower``)."""
+    clues = [_SEPARATORS.sub("", normalise(term)).lower() for term in terms]
+    if not all(c.isascii() for c in clues):
+        return None
+    return tuple(dict.fromkeys(clues))
+
+
+def squeeze(text: str) -> str | None:
+    """``text`` lower-cased without spaces and hyphens, the haystack of the term clues (None
+    when it is not ASCII: then every pattern runs)."""
+    return _SEPARATORS.sub("", text.lower()) if text.isascii() else None
 
 
 def theme_pattern(terms: Iterable[str]) -> re.Pattern[str]:
@@ -128,12 +147,23 @@ class Themes:
     sets: dict[str, dict[str, list[str]]]
     vocabulary: dict[str, list[str]]
     genes: dict[str, frozenset[str]] = field(default_factory=dict)
+    # derived in __post_init__, for matching
     _patterns: dict[str, re.Pattern[str]] = field(default_factory=dict, repr=False, compare=False)
+    _clues: dict[str, Clues] = field(default_factory=dict, repr=False, compare=False)
+    _symbols: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
+    _capitals: bool = field(default=True, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for theme, terms in self.vocabulary.items():
             if terms:
                 self._patterns[theme] = theme_pattern(terms)
+                self._clues[theme] = term_clues(terms)
+        for theme, symbols in self.genes.items():  # symbol -> its themes: one look-up a key
+            for symbol in symbols:
+                self._symbols.setdefault(symbol, []).append(theme)
+        # usable symbols all have a capital, so a token without one needs no look-up
+        capitals = all(s.lower() != s for s in self._symbols)
+        object.__setattr__(self, "_capitals", capitals)
 
     @property
     def names(self) -> list[str]:
@@ -151,22 +181,41 @@ class Themes:
         """Theme -> the sorted distinct words of the sentence that put it in the theme."""
         text = normalise(sentence)
         found: dict[str, set[str]] = {}
-        for theme, pattern in self._patterns.items():
-            words = {m.group(0) for m in pattern.finditer(text)}
+        for theme, pattern in self._candidates(text):
+            words = pattern.findall(text)  # the pattern has no capturing group: whole matches
             if words:
                 found.setdefault(theme, set()).update(words)
-        if self.genes:
-            for token in _TOKEN.findall(text):
-                keys = _symbol_keys(token)
-                for theme, symbols in self.genes.items():
-                    hit = keys & symbols
-                    if hit:
-                        found.setdefault(theme, set()).update(hit)
+        for theme, key in self._symbol_hits(text):
+            found.setdefault(theme, set()).add(key)
         return {t: sorted(w) for t, w in sorted(found.items())}
 
     def hits(self, sentence: str) -> list[str]:
-        """Sorted names of the themes whose vocabulary or gene symbols occur in the sentence."""
-        return list(self.matches(sentence))
+        """Sorted names of the themes whose vocabulary or gene symbols occur in the sentence
+        (the keys of :meth:`matches`; one match per theme is enough, so faster)."""
+        text = normalise(sentence)
+        found = {theme for theme, pattern in self._candidates(text) if pattern.search(text)}
+        found.update(theme for theme, _ in self._symbol_hits(text))
+        return sorted(found)
+
+    def _candidates(self, text: str) -> Iterator[tuple[str, re.Pattern[str]]]:
+        """The themes whose pattern can match ``text``: substring tests for the term clues
+        (:func:`term_clues`) cost far less than the pattern."""
+        haystack = squeeze(text)
+        for theme, pattern in self._patterns.items():
+            clues = self._clues[theme]
+            if haystack is None or clues is None or any(c in haystack for c in clues):
+                yield theme, pattern
+
+    def _symbol_hits(self, text: str) -> Iterator[tuple[str, str]]:
+        """(theme, symbol) for each gene symbol of the themes that a token of ``text`` holds."""
+        if not self._symbols:
+            return
+        for token in _TOKEN.findall(text):
+            if self._capitals and token.lower() == token:
+                continue  # no capital letter: no symbol's key
+            for key in _symbol_keys(token):
+                for theme in self._symbols.get(key, ()):
+                    yield theme, key
 
 
 def context_genes(

@@ -1,6 +1,7 @@
 rule evidence:
     input:
-        mentions="results/mentions.tsv",
+        # the per-shard Parquet (four columns read), not the person's mentions.tsv
+        mentions=shard_files("results/mentions/{shard}.parquet"),
         mirnas="results/mirnas.tsv",
         consensus="results/targets/consensus.tsv",
         claims="results/claims.tsv",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from mirlens.errors import MirlensError
-from mirlens.evidence.context import mention_themes, theme_documents, theme_genes
+from mirlens.evidence.context import mention_themes, read_mentions, theme_documents, theme_genes
 from mirlens.evidence.stats import statistics
 from mirlens.evidence.table import evidence_table
 from mirlens.evidence.targets import predicted_theme_targets, validated_theme_targets
@@ -18,7 +18,6 @@ from mirlens.io import read_tsv, write_tsv
 from mirlens.themes import context_genes, load_themes
 
 log = logging.getLogger(__name__)
-MENTION_COLUMNS = {"doc_id", "sentence", "mirbase_ids", "status"}
 
 
 def _by_library(values: list[str] | None, flag: str) -> dict[str, Path]:
@@ -32,7 +31,9 @@ def _by_library(values: list[str] | None, flag: str) -> dict[str, Path]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--mentions", required=True, help="results/mentions.tsv")
+    parser.add_argument(
+        "--mentions", nargs="+", required=True, help="per-shard mention Parquet files (or TSV)"
+    )
     parser.add_argument("--mirnas", required=True, help="results/mirnas.tsv")
     parser.add_argument("--consensus", required=True, help="results/targets/consensus.tsv")
     parser.add_argument("--mirtarbase", help="results/targets/mirtarbase.tsv (validated pairs)")
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     mirnas = read_tsv(args.mirnas)
     if "species" in mirnas:
         mirnas = mirnas[mirnas["species"] == args.species]
-    mentions = read_tsv(args.mentions, usecols=lambda c: c in MENTION_COLUMNS)
+    mentions = read_mentions(args.mentions)
     consensus = read_tsv(args.consensus, usecols=["mirbase_id", "gene_symbol", "n_predicted"])
     mirtarbase = read_tsv(args.mirtarbase) if args.mirtarbase else pd.DataFrame()
     names_to_ids = dict(zip(mirnas["name"], mirnas["mirbase_id"], strict=True))
@@ -70,9 +71,10 @@ def run(args: argparse.Namespace) -> int:
         ),
     ]
     if args.claims:
-        from mirlens.targets.literature import claimed_pairs, claimed_theme_genes
+        from mirlens.targets.literature import NEEDED, claimed_pairs, claimed_theme_genes
 
-        parts.append(claimed_theme_genes(claimed_pairs(read_tsv(args.claims)), genes))
+        claims = read_tsv(args.claims, usecols=lambda c: c in NEEDED)
+        parts.append(claimed_theme_genes(claimed_pairs(claims), genes))
     table = evidence_table(mirnas, themes.names, parts, args.alpha)
     write_tsv(table, args.out)
     log.info("%d miRNAs x %d themes -> %s", len(mirnas), len(themes.names), args.out)

@@ -9,15 +9,35 @@ or a usable gene symbol of the theme's sets that every library agrees on (rules 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 import pandas as pd
 
 from mirlens.genesets import Library
-from mirlens.io import join_list, split_list
+from mirlens.io import join_by, read_tsv, split_list
 from mirlens.themes import Themes
 
 MAX_DOCUMENTS = 20  # theme_documents lists at most this many doc_ids (contract)
 CONTEXT_COLUMNS = ["mirbase_id", "theme", "n_theme_documents", "theme_documents"]
+MENTION_COLUMNS = ["doc_id", "sentence", "mirbase_ids", "status"]
+
+
+def read_mentions(paths: Iterable[str | Path]) -> pd.DataFrame:
+    """The resolved mentions' :data:`MENTION_COLUMNS`, from per-shard Parquet files (only
+    these columns are read) or from ``mentions.tsv``."""
+    import pyarrow.parquet as pq
+
+    parts = []
+    for path in paths:
+        if str(path).endswith(".parquet"):
+            table = pq.read_table(path, columns=MENTION_COLUMNS)
+            parts.append(table.to_pandas(ignore_metadata=True).fillna(""))
+        else:
+            parts.append(read_tsv(path, usecols=MENTION_COLUMNS))
+    if not parts:
+        return pd.DataFrame(columns=MENTION_COLUMNS)
+    mentions = pd.concat(parts, ignore_index=True)
+    return mentions[mentions["status"] == "resolved"].reset_index(drop=True)
 
 
 def theme_genes(themes: Themes, libraries: Mapping[str, Library]) -> dict[str, set[str]]:
@@ -62,9 +82,12 @@ def theme_documents(in_context: pd.DataFrame) -> pd.DataFrame:
             ["mirbase_id", "theme", "n_sentences", "doc_id"], ascending=[True, True, False, True]
         )
     )
-    grouped = per_doc.groupby(["mirbase_id", "theme"], sort=True)["doc_id"]
-    out = grouped.agg(
-        n_theme_documents="size",
-        theme_documents=lambda docs: join_list(list(docs)[:MAX_DOCUMENTS]),
+    keys = ["mirbase_id", "theme"]
+    listed = per_doc.groupby(keys, sort=False).head(MAX_DOCUMENTS)
+    out = pd.DataFrame(
+        {
+            "n_theme_documents": per_doc.groupby(keys, sort=True).size(),
+            "theme_documents": join_by(listed, keys, "doc_id"),
+        }
     )
     return out.reset_index()[CONTEXT_COLUMNS]

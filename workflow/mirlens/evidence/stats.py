@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
-from scipy.stats import false_discovery_control
 
 from mirlens.io import read_tsv, split_list
 
@@ -38,7 +37,9 @@ def themed_rows(table: pd.DataFrame, library: str) -> pd.DataFrame:
     rows = rows.dropna(subset=["pvalue"])
     if "hypothesis" in rows:
         rows["themed_fdr"] = pd.to_numeric(rows["fdr"], errors="coerce")
-    else:
+    else:  # scipy only for these old tables: its import costs two seconds
+        from scipy.stats import false_discovery_control
+
         fdr = false_discovery_control(rows["pvalue"].to_numpy()) if len(rows) else []
         rows["themed_fdr"] = fdr
     rows["theme"] = rows["theme"].map(split_list)

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from mirlens.errors import MirlensError
-from mirlens.io import read_tsv
+from mirlens.io import join_by, read_tsv
 from mirlens.targets import KEY_COLUMNS
 
 PathLike = str | os.PathLike
@@ -39,17 +39,15 @@ def claimed_pairs(claims: pd.DataFrame) -> pd.DataFrame:
     keys = KEY_COLUMNS
     if long.empty:
         return pd.DataFrame(columns=keys + EXTRA)
-    g = long.groupby(keys, sort=True)
     sentences = long.drop_duplicates(keys + ["doc_id", "sentence"]).groupby(keys).size()
     docs = long.drop_duplicates(keys + ["doc_id"]).sort_values("doc_id", kind="mergesort")
+    relations = long.drop_duplicates(keys + ["relation"]).sort_values("relation", kind="mergesort")
     out = pd.DataFrame(
         {
-            "n_documents": g["doc_id"].nunique(),
+            "n_documents": docs.groupby(keys, sort=True).size(),
             "n_sentences": sentences,
-            "relations": g["relation"].agg(lambda s: ";".join(sorted(set(s)))),
-            "documents": docs.groupby(keys)["doc_id"].agg(
-                lambda s: ";".join(s.iloc[:MAX_DOCUMENTS])
-            ),
+            "relations": join_by(relations, keys, "relation"),
+            "documents": join_by(docs.groupby(keys).head(MAX_DOCUMENTS), keys, "doc_id"),
         }
     ).reset_index()
     return out
@@ -89,5 +87,5 @@ def claimed_theme_genes(pairs: pd.DataFrame, genes: Mapping[str, set[str]]) -> p
     hits = hits.assign(n=-pd.to_numeric(hits["n_documents"]))
     hits = hits.sort_values(["mirbase_id", "theme", "n", "gene_symbol"], kind="mergesort")
     hits = hits.drop_duplicates(["mirbase_id", "theme", "gene_symbol"])
-    out = hits.groupby(["mirbase_id", "theme"], sort=True)["gene_symbol"].agg(";".join)
+    out = join_by(hits, ["mirbase_id", "theme"], "gene_symbol")
     return out.rename("claimed_theme_genes").reset_index()[cols]

@@ -1,0 +1,71 @@
+"""Fast paths of the downstream steps give what the plain pandas / regex code gave."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from mirlens.evidence.context import MENTION_COLUMNS, read_mentions
+from mirlens.io import join_by, write_tsv
+from mirlens.mirnas import write_parquet
+from mirlens.themes import Themes, load_themes
+
+
+def test_join_by_equals_groupby_join():
+    df = pd.DataFrame(
+        {
+            "a": ["x", "y", "x", "z", "y", None, "x"],
+            "b": ["1", "1", "2", "1", "1", "1", "1"],
+            "v": ["p", "q", "r", "s", "t", "u", "w"],
+        }
+    )
+    expected = df.groupby(["a", "b"], sort=True)["v"].agg(";".join)
+    pd.testing.assert_series_equal(join_by(df, ["a", "b"], "v"), expected, check_dtype=False)
+    assert join_by(df.iloc[:0], ["a", "b"], "v").empty
+
+
+SENTENCES = [
+    "CD8+ T-cells and Tcell lines, T cell help",  # parts joined by a hyphen, nothing, a space
+    "TGF-β1 and NF-κB",  # Greek letters spelt out before the clue test
+    "ſnail and \u212aappa",  # not ASCII: every pattern runs (re's case folding is wider)
+    "İmmune cells; IMMUNE escape",
+    "SNAI2 and IL-6 drive it; il6 does not",
+    "nothing at all here",
+    "EMT-related, emt, Emt",
+]
+
+
+@pytest.mark.parametrize("sentence", SENTENCES)
+def test_hits_are_the_keys_of_matches(sentence):
+    vocab = {
+        "EMT": {"vocabulary": ["EMT", "Snail", "TGF-beta1"]},
+        "immune": {"vocabulary": ["T cell", "immune", "NF-kappaB", "kappa"]},
+    }
+    themes = load_themes(vocab).with_genes({"EMT": {"SNAI2"}, "immune": {"IL6", "il6x"}})
+    assert themes.hits(sentence) == list(themes.matches(sentence))
+
+
+def test_symbols_without_capitals_still_match():
+    """A Themes built directly may hold a symbol in lower case: no token is skipped then."""
+    themes = Themes({"X": {}}, {}, {"X": frozenset({"abc"})})
+    assert themes.hits("the abc gene") == ["X"]
+
+
+def test_mentions_from_parquet_equal_tsv(tmp_path):
+    mentions = pd.DataFrame(
+        {
+            "doc_id": ["d1", "d2", "d3"],
+            "start": ["0", "4", "9"],
+            "sentence": ["a\tb", "c", "d"],
+            "mirbase_ids": ["M1;M2", "", "M3"],
+            "status": ["resolved", "unresolved", "resolved"],
+        }
+    )
+    write_parquet(mentions.iloc[:2], tmp_path / "a.parquet")
+    write_parquet(mentions.iloc[2:], tmp_path / "b.parquet")
+    write_parquet(mentions.iloc[:0], tmp_path / "empty.parquet")
+    write_tsv(mentions, tmp_path / "mentions.tsv")
+    shards = read_mentions([tmp_path / n for n in ("a.parquet", "empty.parquet", "b.parquet")])
+    table = read_mentions([tmp_path / "mentions.tsv"])
+    pd.testing.assert_frame_equal(shards, table)
+    assert list(shards.columns) == MENTION_COLUMNS and shards["doc_id"].tolist() == ["d1", "d3"]
