@@ -69,3 +69,41 @@ def test_mentions_from_parquet_equal_tsv(tmp_path):
     table = read_mentions([tmp_path / "mentions.tsv"])
     pd.testing.assert_frame_equal(shards, table)
     assert list(shards.columns) == MENTION_COLUMNS and shards["doc_id"].tolist() == ["d1", "d3"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a\tb\tc\n1\tx\\ty\t\n2\tNA\t3.0\n",  # escapes, empty cells, 'NA' kept as text
+        "a\tb\n",  # header only
+        "a\tb\n1\t2\n\n3\t4\n",  # a blank line
+        "a\tb\n1\n",  # a short row (pandas fills it)
+        "a\tb\n1\t2\t3\n",  # a long row (pandas fails)
+        'a\tb\n"x"\t"y z\n',  # quotes are text
+        "a\ta\n1\t2\n",  # a repeated column name
+        "a\tb\n1\t2",  # no final line end
+    ],
+)
+@pytest.mark.parametrize("usecols", [None, ["b"], ["a", "zz"]])
+def test_read_tsv_reads_as_pandas_would(tmp_path, text, usecols):
+    """The pyarrow path of read_tsv gives pandas' frame, or pandas' error."""
+    import csv
+
+    from mirlens.io import _ESCAPED, _map_text, read_tsv, unescape_cell
+
+    path = tmp_path / "t.tsv"
+    path.write_text(text)
+    extra = {} if usecols is None else {"usecols": usecols}
+
+    def by_pandas():
+        df = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False,
+                         quoting=csv.QUOTE_NONE, **extra)  # fmt: skip
+        return _map_text(df, unescape_cell, _ESCAPED)
+
+    try:
+        expected = by_pandas()
+    except (ValueError, pd.errors.ParserError) as exc:
+        with pytest.raises(type(exc)):
+            read_tsv(path, **extra)
+        return
+    pd.testing.assert_frame_equal(read_tsv(path, **extra), expected)
