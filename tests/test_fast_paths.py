@@ -107,3 +107,23 @@ def test_read_tsv_reads_as_pandas_would(tmp_path, text, usecols):
             read_tsv(path, **extra)
         return
     pd.testing.assert_frame_equal(read_tsv(path, **extra), expected)
+
+
+def test_report_reads_shards_in_the_order_of_mentions_tsv(tmp_path):
+    """The report's mentions from Parquet shards = its mentions from mentions.tsv."""
+    from mirlens.mention_table import merge_mentions
+    from mirlens.report.load import MENTION_COLS, shard_mentions, table
+
+    def shard(rows):
+        cols = ["doc_id", "start", "end", "text", "sentence", "mirbase_names", "status"]
+        return pd.DataFrame(rows, columns=cols).assign(sentence_start="0")
+
+    a = shard([["d2", "10", "16", "miR-21", "s2", "hsa-miR-21-5p", "resolved"],
+               ["d2", "2", "8", "miR-9", "s1", "hsa-miR-9-5p", "resolved"]])  # fmt: skip
+    b = shard([["d1", "0", "6", "miR-1", "s0\tx", "hsa-miR-1-3p", "unresolved"]])
+    paths = [tmp_path / "a.parquet", tmp_path / "b.parquet"]
+    write_parquet(a, paths[0])
+    write_parquet(b, paths[1])
+    write_tsv(merge_mentions(paths), tmp_path / "mentions.tsv")
+    expected = table(tmp_path / "mentions.tsv", MENTION_COLS, [])
+    pd.testing.assert_frame_equal(shard_mentions(paths), expected, check_dtype=False)

@@ -37,7 +37,8 @@ rule provenance:
 rule report:
     input:
         documents="results/literature/documents.tsv",
-        mentions="results/mentions.tsv",
+        # the per-shard Parquet (a few columns read), not the person's mentions.tsv
+        mentions=shard_files("results/mentions/{shard}.parquet"),
         mirnas="results/mirnas.tsv",
         unresolved="results/unresolved.tsv",
         consensus="results/targets/consensus.tsv",
@@ -65,4 +66,5 @@ rule report:
     shell:
         "python -m mirlens report --results-dir results --out {output.html:q} --xlsx {output.xlsx:q}"
         " --plots-dir {output.plots:q} --provenance {input.provenance:q}"
-        " --config {input.config:q} --top {params.top} --alpha {params.alpha} > {log:q} 2>&1"
+        " --config {input.config:q} --mentions {input.mentions:q} --top {params.top}"
+        " --alpha {params.alpha} > {log:q} 2>&1"

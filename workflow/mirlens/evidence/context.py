@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from mirlens.genesets import Library
-from mirlens.io import join_by, read_tsv, split_list
+from mirlens.io import join_by, read_columns, split_list
 from mirlens.themes import Themes
 
 MAX_DOCUMENTS = 20  # theme_documents lists at most this many doc_ids (contract)
@@ -25,18 +25,7 @@ MENTION_COLUMNS = ["doc_id", "sentence", "mirbase_ids", "status"]
 def read_mentions(paths: Iterable[str | Path]) -> pd.DataFrame:
     """The resolved mentions' :data:`MENTION_COLUMNS`, from per-shard Parquet files (only
     these columns are read) or from ``mentions.tsv``."""
-    import pyarrow.parquet as pq
-
-    parts = []
-    for path in paths:
-        if str(path).endswith(".parquet"):
-            table = pq.read_table(path, columns=MENTION_COLUMNS)
-            parts.append(table.to_pandas(ignore_metadata=True).fillna(""))
-        else:
-            parts.append(read_tsv(path, usecols=MENTION_COLUMNS))
-    if not parts:
-        return pd.DataFrame(columns=MENTION_COLUMNS)
-    mentions = pd.concat(parts, ignore_index=True)
+    mentions = read_columns(paths, MENTION_COLUMNS)
     return mentions[mentions["status"] == "resolved"].reset_index(drop=True)
 
 

@@ -283,8 +283,9 @@ def build_report(
     config: Path | None = None,
     top: int = 10,
     alpha: float = 0.05,
+    mentions: list[Path] | None = None,
 ) -> dict:
-    res = load_results(results_dir, provenance, config)
+    res = load_results(results_dir, provenance, config, mentions)
     builder = ReportBuilder(res, top=top, alpha=alpha)
     ctx = builder.context()
     ctx["data"] = data.pack(builder.payload())
@@ -313,6 +314,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--config", type=Path, help="config.json (default: <results-dir>/config.json)"
     )
     parser.add_argument(
+        "--mentions",
+        type=Path,
+        nargs="+",
+        help="per-shard mention Parquet files (default: <results-dir>/mentions.tsv)",
+    )
+    parser.add_argument(
         "--top", type=int, default=10, help="miRNAs listed per theme on the first screen"
     )
     parser.add_argument(
@@ -330,5 +337,6 @@ def run(args: argparse.Namespace) -> int:
         args.config,
         args.top,
         args.alpha,
+        args.mentions,
     )
     return 0

@@ -197,10 +197,8 @@ class DocIndex:
     """Documents referenced by the payload, each stored once, addressed by position."""
 
     def __init__(self, documents: pd.DataFrame):
-        self.meta = {
-            r[0]: [r[0], r[1], r[2], r[3], r[4]]
-            for r in documents[["doc_id", "title", "year", "pmid", "doi"]].itertuples(index=False)
-        }
+        cols = [documents[c].tolist() for c in ("doc_id", "title", "year", "pmid", "doi")]
+        self.meta = {r[0]: list(r) for r in zip(*cols, strict=True)}
         self.rows: list[list] = []
         self.index: dict[str, int] = {}
 
