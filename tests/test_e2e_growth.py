@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from workflow_runs import jsonl, read, snakemake, write_config
+from workflow_runs import digests, hallmark_only, jsonl, read, snakemake, write_config
 
 pytestmark = pytest.mark.e2e
 
@@ -25,6 +25,13 @@ def fresh_workspace(root: Path, downloads: Path | None = None) -> Path:
         if entry.name != "cache":
             (res / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
     (root / "docs").mkdir()
+    return root
+
+
+def shared_workspace(root: Path, resources: Path) -> Path:
+    """A workspace on the suite's shared resources/ (downloads, stores and caches)."""
+    (root / "docs").mkdir(parents=True)
+    (root / "resources").symlink_to(resources, target_is_directory=True)
     return root
 
 
@@ -107,3 +114,34 @@ def test_incremental_run_equals_scratch_run(tmp_path, mirror_url, panc_records):
     assert rerun == {s for s in eleven.index if eleven[s] != shards["sha256"].get(s)}
     for name in TARGETS:
         assert (grow / name).read_bytes() == (scratch / name).read_bytes(), name
+
+
+def ran(proc) -> set[str]:
+    """Rules Snakemake ran, from its log."""
+    return set(re.findall(r"^(?:local)?(?:rule|checkpoint) (\w+):", proc.stderr, re.M))
+
+
+def test_new_papers_naming_known_mirnas_rerun_no_target_or_enrichment_job(
+    tmp_path, mirror_url, shared_resources, panc_records
+):
+    """New papers that name only miRNAs already named: their shard, the per-run tables, the
+    evidence and the report rerun; target selection, consensus and enrichment (the miRNA set
+    did not change) do not, and every table equals a from-scratch run's."""
+    first = panc_records[:30]
+    again = [dict(r, doc_id=f"again-{r['doc_id']}", pmid="") for r in first[:3]]
+    grow = shared_workspace(tmp_path / "grow", shared_resources)
+    write_config(grow, mirror_url, ["docs"], enrichment=hallmark_only())
+    (grow / "docs/a.jsonl").write_text(jsonl(first))
+    snakemake(grow)
+    (grow / "docs/b.jsonl").write_text(jsonl(again))
+    proc = snakemake(grow)
+    done = ran(proc)
+    assert {"collect", "extract", "claims", "mirnas", "evidence", "report"} <= done, done
+    assert not done & {"targets_select", "consensus", "enrich", "background"}, done
+
+    scratch = shared_workspace(tmp_path / "scratch", shared_resources)
+    write_config(scratch, mirror_url, ["docs"], enrichment=hallmark_only())
+    for name in ("a.jsonl", "b.jsonl"):
+        (scratch / "docs" / name).write_bytes((grow / "docs" / name).read_bytes())
+    snakemake(scratch)
+    assert digests(grow / "results") == digests(scratch / "results")

@@ -173,12 +173,18 @@ def release_files(wildcards):
     return [d.path for k, d in DOWNLOADS.items() if k.startswith(f"{wildcards.source}.")]
 
 
+# The miRNA set as the FASTA (names, accessions, sequences; no counts), which changes only
+# when the set does: see `checkpoint mirnas`.
+MIRNA_SET = "results/sequences/mirnas.fa"
+
+
 def select_inputs(wildcards):
+    mirnas = MIRNA_SET
     if wildcards.source == "literature":  # the run's own documents' claims
-        return {"mirnas": "results/mirnas.tsv", "claims": "results/claims.tsv"}
+        return {"mirnas": mirnas, "claims": "results/claims.tsv"}
     if wildcards.source == "encori":  # a per-miRNA API: nothing parsed ahead of time
-        return {"mirnas": "results/mirnas.tsv", "gene_info": db("ncbi.gene_info")}
-    return {"mirnas": "results/mirnas.tsv", "store": store_path(wildcards.source)}
+        return {"mirnas": mirnas, "gene_info": db("ncbi.gene_info")}
+    return {"mirnas": mirnas, "store": store_path(wildcards.source)}
 
 
 def threshold_args(wildcards):

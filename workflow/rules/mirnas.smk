@@ -1,4 +1,7 @@
-rule mirnas:
+# A checkpoint: Snakemake looks at the DAG again once it has run, and the jobs that read
+# only the miRNA set (the FASTA: names and sequences, no counts) do not rerun when new
+# papers name no new miRNA (its checksum is the one recorded by their last run).
+checkpoint mirnas:
     input:
         mirnas=shard_files("results/mentions/{shard}.mirnas.parquet"),
         unresolved=shard_files("results/mentions/{shard}.unresolved.parquet"),
