@@ -19,7 +19,7 @@ from typing import Any
 
 from mirlens.config import downloads
 from mirlens.errors import MirlensError
-from mirlens.io import atomic_open, read_tsv
+from mirlens.io import atomic_open, unescape_cell
 
 SOFTWARE = (
     "mirlens",
@@ -79,19 +79,32 @@ def sources_from_lock(lock: dict, urls: set[str] | None = None) -> list[dict]:
     return sorted(out, key=lambda r: (str(r.get("key") or ""), str(r.get("url"))))
 
 
+def _tsv_columns(path: Path, names: tuple[str, ...]) -> dict[str, list[str]]:
+    """The named columns of a result TSV (unescaped), those it has; no pandas (its import
+    alone is most of this step's time)."""
+    with open(path, encoding="utf-8", newline="\n") as fh:
+        header = fh.readline().rstrip("\n").split("\t")
+        where = {n: header.index(n) for n in names if n in header}
+        rows = [line.rstrip("\n").split("\t") for line in fh if line.strip("\n")]
+    bad = [i for i, r in enumerate(rows, start=2) if len(r) != len(header)]
+    if bad:
+        raise MirlensError(f"{path} line {bad[0]}: expected {len(header)} fields")
+    return {n: [unescape_cell(r[i]) for r in rows] for n, i in where.items()}
+
+
 def document_digest(documents_tsv: Path) -> dict[str, Any]:
     """sha256 over the sorted ``doc_id\\tsha256`` lines: changes iff the document set does."""
-    docs = read_tsv(documents_tsv)
-    missing = {"doc_id", "sha256"} - set(docs.columns)
+    docs = _tsv_columns(documents_tsv, ("doc_id", "sha256", "status"))
+    missing = {"doc_id", "sha256"} - set(docs)
     if missing:
         raise MirlensError(f"{documents_tsv} lacks column(s) {sorted(missing)}")
     lines = sorted(f"{d}\t{s}" for d, s in zip(docs["doc_id"], docs["sha256"], strict=True))
-    status = docs["status"] if "status" in docs.columns else None
-    n_ok = int((status == "ok").sum()) if status is not None else len(docs)
+    n_docs = len(docs["doc_id"])
+    n_ok = docs["status"].count("ok") if "status" in docs else n_docs
     return {
-        "n_documents": len(docs),
+        "n_documents": n_docs,
         "n_ok": n_ok,
-        "n_skipped": len(docs) - n_ok,
+        "n_skipped": n_docs - n_ok,
         "sha256": hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest(),
         "method": "sha256 over sorted lines 'doc_id<TAB>sha256' joined by newlines",
     }
