@@ -73,7 +73,7 @@ HEDGE = re.compile(
     re.I,
 )
 CLAUSE_BREAK = re.compile(
-    r";|\b(?:whereas|while|but|although|however)\b|,\s*(?:and\s+)?(?:we|they|thereby|thus)\b",
+    r";|\b(?:whereas|while|although|however)\b|\bbut\b(?!\s+(?:not|also)\b)|,\s*(?:and\s+)?(?:we|they|thereby|thus)\b",
     re.I,
 )
 MASK = "\u00a7"  # stands for another entity's characters in a masked sentence
@@ -83,15 +83,19 @@ LIST_JOIN = re.compile(
     r"\bcluster\b|\bthat is\b|\bi\.?e\b|\be\.?g\b|\bgenes?\b|\bproteins?\b|\bmRNAs?\b)*$",
     re.I,
 )
-APPOSITION = re.compile(r"^\s*[(\[]\s*$")
+# "MEF2C (myocyte enhancer factor 2C)", "CCNE1 (encoding cyclin E1)": one gene named twice
+APPOSITION = re.compile(r"^\s*[(\[]\s*(?:\w+\s+){0,2}$")
+# "N-myc, but not Gli1, induced miR-17": a 'not' right before an entity negates its pair
+NOT_BEFORE = re.compile(r"\b(?:not|nor|neither)\s+(?:the\s+|of\s+)?$", re.I)
 _LIST_ITEM = r"(?:[\s,()/\u00a7*-]|\band\b|\bor\b)"
 LIST_BEFORE = re.compile(f"{_LIST_ITEM}*$", re.I)
 LIST_AFTER = re.compile(f"{_LIST_ITEM}*", re.I)
 MODIFIER = re.compile(
-    r"\s*(?:\([^()]{1,20}\)\s*)?(?:[-\u2010\u2013]\s?(?:producing|associated|stressed|positive|"
+    r"\)?\s*(?:\([^()]{1,20}\)\s*)?(?:[-\u2010\u2013]\s?(?:producing|associated|stressed|positive|"
     r"negative|driven|expressing|treated|deficient|null|knockout|transgenic|secreting|related|"
-    r"dependent)\b|\+|\s+(?:signal{1,2}ing|pathways?|cascade|complex|mutations?|mutants?|"
-    r"variants?|polymorphisms?|copy[\s-]number|locus|adenomas?|carriers?)\b)",
+    r"dependent|converting|cleaving)\b|\+|\s+(?:signal{1,2}ing|pathways?|cascade|complex|"
+    r"mutations?|mutants?|variants?|polymorphisms?|copy[\s-]number|locus|adenomas?|carriers?|"
+    r"ligands?|receptors?)\b)",
     re.I,
 )
 AND_WITH = re.compile(r"\b(?:and|with|to)\b", re.I)
@@ -102,6 +106,8 @@ AFTER = re.compile(
     r"binding|recogni|repress|suppress)",
     re.I,
 )
+# "miR-9 targets REST and miR-9* targets CoREST": a verb after the second subject is its own
+ONLY_AND = re.compile(r"^\s*(?:and|or)\s*$", re.I)
 COORDINATED = re.compile(r"^\s*(?:\w+\s+){0,2}?(?:and|with|to)\s+(?:the\s+)?$", re.I)
 # "correlation between miR-107 and BACE1", "miR-107 and BACE1 levels were inversely correlated"
 PAIR_NOUN_BEFORE = re.compile(
@@ -119,9 +125,23 @@ NOMINAL_BEFORE = re.compile(
     f"(?:{_UTR}|{_TARGET}|{_DOWN}|{_UP}|regulat|modulat)\\w*\\s+(?:of\\s+)?(?:the\\s+)?$", re.I
 )
 _WORD = re.compile(r"\w+")
+# the miRNA itself lowered: "inhibition of miR-21", "anti-miR-21", "miR-21 knockdown"
+MIRNA_DOWN_BEFORE = re.compile(
+    r"(?:\b(?:inhibit\w*|knock-?\s?down|silenc\w*|loss|deplet\w*|delet\w*|block\w*|"
+    r"down-?\s?regulat\w*|suppress\w*|reduc\w*|decreas\w*|low(?:er)?|antagoni[sz]\w*)"
+    r"\s+(?:of\s+)?(?:the\s+)?(?:endogenous\s+)?|\b(?:anti|antagomir|AS|LNA)-?\s?)$",
+    re.I,
+)
+MIRNA_DOWN_AFTER = re.compile(
+    r"\s*-?\s?(?:inhibit\w*|knock-?\s?down|silencing|antagomirs?|sponges?|depletion|loss|"
+    r"down-?\s?regulation|deletion)\b",
+    re.I,
+)
 
 
-def classify(sentence: str, a: tuple[int, int], b: tuple[int, int]) -> dict:
+def classify(
+    sentence: str, a: tuple[int, int], b: tuple[int, int], mirna_first: bool = True
+) -> dict:
     """Decision fields of one pair; a and b are (start, end) in the sentence, a before b.
 
     ``sentence`` has the other entities masked (:func:`mask`), so that words inside names
@@ -134,11 +154,12 @@ def classify(sentence: str, a: tuple[int, int], b: tuple[int, int]) -> dict:
     lo = a[0] - lo
     hi = b[1] + len(LIST_AFTER.match(sentence, b[1])[0])
     before = sentence[max(0, lo - 60) : lo] + " "
+    nominal = NOMINAL_BEFORE.search(before)
     triggered = (
         TRIGGER.search(between) is not None
-        or (n_words <= 2 and BY_OF.search(between) is not None
-            and NOMINAL_BEFORE.search(before) is not None)
-        or (n_words <= 3 and AFTER.match(sentence, hi) is not None)
+        or (n_words <= 2 and BY_OF.search(between) is not None and nominal is not None)
+        or (n_words <= 3 and AFTER.match(sentence, hi) is not None
+            and not ONLY_AND.match(between))
         or (PAIR_NOUN_BEFORE.search(before) is not None and AND_WITH.search(between) is not None)
         or (COORDINATED.match(between) is not None
             and PAIR_VERB_AFTER.match(sentence, hi) is not None)
@@ -149,9 +170,16 @@ def classify(sentence: str, a: tuple[int, int], b: tuple[int, int]) -> dict:
     return {
         "asserted": asserted,
         "relation": relation if asserted else "co-mention",
-        "direction": _direction(between, relation) if asserted else "unknown",
-        "negated": asserted and NEGATION.search(between) is not None,
-        "hedged": asserted and HEDGE.search(sentence) is not None,
+        "direction": _polarity(sentence, a, b, mirna_first, nominal, relation)
+        if asserted
+        else "unknown",
+        "negated": asserted
+        and (
+            NEGATION.search(between) is not None
+            or NOT_BEFORE.search(sentence, 0, a[0]) is not None
+            or NOT_BEFORE.search(sentence, 0, b[0]) is not None
+        ),
+        "hedged": asserted and HEDGE.search(sentence, max(0, lo - 60), b[0]) is not None,
     }
 
 
@@ -163,15 +191,38 @@ def mask(sentence: str, spans: Iterable[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
-def _direction(span: str, relation: str) -> str:
-    down, up = DOWN.search(span), UP.search(span)
+def _polarity(
+    sentence: str, a: tuple, b: tuple, mirna_first: bool, nominal: re.Match | None, relation: str
+) -> str:
+    """How the miRNA acts on the gene, from the words that join them: the words between,
+    a relation noun before the pair ("down-regulation of BRCA1 by miR-146a") and a
+    participle after it ("miR-22-induced"). A cue that the miRNA itself is lowered
+    ("inhibition of miR-21 increased PTEN", "PTEN rose after miR-21 knockdown") turns the
+    sign: the miRNA represses the gene."""
+    m0, m1 = a if mirna_first else b
+    lo, hi = a[1], b[0]
+    cue = MIRNA_DOWN_BEFORE.search(sentence, max(0, m0 - 40), m0)
+    if cue is None:
+        cue = MIRNA_DOWN_AFTER.match(sentence, m1)
+    if cue is not None and not mirna_first:
+        hi = min(hi, cue.start())  # the cue is no word about the gene
+    elif cue is not None:
+        lo = max(lo, cue.end())
+    words = sentence[lo:hi] + " " + (nominal[0] if nominal else "")
+    after = AFTER.match(sentence, b[1])
+    if after is not None and len(_WORD.findall(sentence[a[1] : b[0]])) <= 3:
+        words += " " + after[0]
+    down, up = DOWN.search(words), UP.search(words)
     if down and not up:
-        return "represses"
-    if up and not down:
-        return "induces"
-    if not up and not down and relation in ("targets", "binds 3'UTR"):
+        sign = -1
+    elif up and not down:
+        sign = 1
+    elif not up and not down and relation in ("targets", "binds 3'UTR"):
         return "represses"  # a miRNA binding its target's 3'UTR represses it
-    return "unknown"
+    else:
+        return "unknown"
+    sign = -sign if cue is not None else sign
+    return "represses" if sign < 0 else "induces"
 
 
 def _blocked(sentence: str, pair: tuple, others: list[tuple]) -> bool:
@@ -188,6 +239,12 @@ def _blocked(sentence: str, pair: tuple, others: list[tuple]) -> bool:
         if okey == bkey and APPOSITION.match(sentence[o1:b0]):
             continue
         if okey in (akey, bkey):
+            if (
+                oside == "g"
+                and TRIGGER.search(sentence, a1, o0)
+                and TRIGGER.search(sentence, o1, b0)
+            ):
+                continue  # "represses FBXW7 by binding the 3'UTR of FBXW7": both carry it
             return True
         if oside == "g":
             continue  # genes between: the miRNA acts on each gene its clause names
@@ -213,7 +270,7 @@ def sentence_claims(
         for g in genes:
             gg = (g.start - offset, g.end - offset, g.symbol, "g")
             first, second = (mm, gg) if mm[0] < gg[0] else (gg, mm)
-            fields = classify(masked, first[:2], second[:2])
+            fields = classify(masked, first[:2], second[:2], first is mm)
             if fields["asserted"] and (
                 _blocked(masked, (first, second), ents) or _modifier(sentence, g, offset)
             ):

@@ -43,6 +43,7 @@ GREEK = {
     "λ": "lambda", "μ": "mu", "ζ": "zeta", "η": "eta", "θ": "theta", "ω": "omega",
     "Α": "alpha", "Β": "beta", "Γ": "gamma", "Δ": "delta", "Κ": "kappa",
 }  # fmt: skip
+LATIN = {g: ("G" if name == "gamma" else name[0].upper()) for g, name in GREEK.items()}
 _GREEK_RE = re.compile("[" + "".join(GREEK) + "]")
 _SEP = re.compile(r"[\s\-\u2010-\u2015'’]+")
 
@@ -142,6 +143,13 @@ class GeneLexicon:
         return cls(exact, named, loose)
 
     def lookup(self, span: str) -> tuple[str, str] | None:
+        hit = self._lookup(span)
+        if hit is None and not span.isascii() and _GREEK_RE.search(span):
+            # "TβRII", "IκBα": papers abbreviate a Greek letter as the symbol's Latin one
+            hit = self._lookup(_GREEK_RE.sub(lambda m: LATIN[m[0]], span))
+        return hit
+
+    def _lookup(self, span: str) -> tuple[str, str] | None:
         key = fold(span)
         upper = key.upper()
         if upper in NOT_GENES:
