@@ -48,7 +48,10 @@ _DOWN = (
     r"repress|suppress|inhibit|down-?\s?regulat|decreas|reduc|silenc|attenuat|diminish|"
     r"lower|degrad|negative(?:ly)?|abolish|impair|knock|inverse|downregulat|loss of|block"
 )
-_UP = r"up-?\s?regulat|increas|induc|activat|enhanc|promot|elevat|stimulat|restor|augment"
+_UP = (
+    r"up-?\s?regulat|\brais(?:e|ed|es|ing)\b|increas|induc|activat|enhanc|promot|elevat|"
+    r"stimulat|restor|augment"
+)
 _REG = (
     r"regulat|modulat|control|affect|mediat|influenc|alter|depend|respons|correlat|"
     r"associat|link|interact|effect|express|level"
@@ -86,6 +89,7 @@ LIST_JOIN = re.compile(
 # "MEF2C (myocyte enhancer factor 2C)", "CCNE1 (encoding cyclin E1)": one gene named twice
 APPOSITION = re.compile(r"^\s*[(\[]\s*(?:\w+\s+){0,2}$")
 # "N-myc, but not Gli1, induced miR-17": a 'not' right before an entity negates its pair
+NOT_OTHER = re.compile(r"\b(?:but\s+)?(?:not|nor)\s+(?:the\s+)?\u00a7+", re.I)  # negates that one
 NOT_BEFORE = re.compile(r"\b(?:not|nor|neither)\s+(?:the\s+|of\s+)?$", re.I)
 _LIST_ITEM = r"(?:[\s,()/\u00a7*-]|\band\b|\bor\b)"
 LIST_BEFORE = re.compile(f"{_LIST_ITEM}*$", re.I)
@@ -99,11 +103,19 @@ MODIFIER = re.compile(
     re.I,
 )
 AND_WITH = re.compile(r"\b(?:and|with|to)\b", re.I)
-BY_OF = re.compile(r"\b(?:by|of|via|through|for)\b", re.I)
+BY_OF = re.compile(r"\b(?:by|of|via|through|for|on|to)\b", re.I)
+# words that name the gene's product, not a second relation ("inhibition of X expression by")
+PRODUCT = re.compile(
+    r"\b(?:the|its|expression|levels?|proteins?|mRNAs?|genes?|transcripts?)\b", re.I
+)
+# "the miR-34a/AXL axis", "a miR-132-PTBP2 interaction": the pair named as one unit
+PAIR_UNIT = re.compile(
+    r"\s*(?:axis|interactions?|pathway|loop|circuit|network|feedback|pairs?|duplex)\b", re.I
+)
 # "PTEN, a miR-21 target", "miR-21-mediated", "a miR-107 binding site": trigger after the pair
 AFTER = re.compile(
     r"[\s*]*(?:-\s?)?(?:\w+\s)?(?:targets?\b|mediated|induced|dependent|regulated|targeted|"
-    r"binding|recogni|repress|suppress)",
+    r"binding|recogni|repress|suppress|3\W{0,2}\s?-?\s?(?:utr|untranslated))",
     re.I,
 )
 # "miR-9 targets REST and miR-9* targets CoREST": a verb after the second subject is its own
@@ -122,7 +134,9 @@ PAIR_VERB_AFTER = re.compile(
 )
 # "suppression of PTEN by miR-21": a relation noun before the first entity, 'by'/'of' between
 NOMINAL_BEFORE = re.compile(
-    f"(?:{_UTR}|{_TARGET}|{_DOWN}|{_UP}|regulat|modulat)\\w*\\s+(?:of\\s+)?(?:the\\s+)?$", re.I
+    f"(?:{_UTR}|{_TARGET}|{_DOWN}|{_UP}|regulat|modulat)\\w*\\s+(?:of\\s+)?(?:the\\s+)?"
+    r"(?:lncRNA\s+|gene\s+|protein\s+)?$",
+    re.I,
 )
 _WORD = re.compile(r"\w+")
 # the miRNA itself lowered: "inhibition of miR-21", "anti-miR-21", "miR-21 knockdown"
@@ -157,7 +171,9 @@ def classify(
     nominal = NOMINAL_BEFORE.search(before)
     triggered = (
         TRIGGER.search(between) is not None
-        or (n_words <= 2 and BY_OF.search(between) is not None and nominal is not None)
+        or (n_words - len(PRODUCT.findall(between)) <= 2 and BY_OF.search(between) is not None
+            and nominal is not None)
+        or (between.strip() in ("/", "-") and PAIR_UNIT.match(sentence, b[1]) is not None)
         or (n_words <= 3 and AFTER.match(sentence, hi) is not None
             and not ONLY_AND.match(between))
         or (PAIR_NOUN_BEFORE.search(before) is not None and AND_WITH.search(between) is not None)
@@ -175,7 +191,7 @@ def classify(
         else "unknown",
         "negated": asserted
         and (
-            NEGATION.search(between) is not None
+            NEGATION.search(NOT_OTHER.sub("", between)) is not None
             or NOT_BEFORE.search(sentence, 0, a[0]) is not None
             or NOT_BEFORE.search(sentence, 0, b[0]) is not None
         ),
@@ -208,6 +224,8 @@ def _polarity(
         hi = min(hi, cue.start())  # the cue is no word about the gene
     elif cue is not None:
         lo = max(lo, cue.end())
+    if cue is not None and mirna_first:
+        nominal = None  # "knockdown of miR-221 raised CDKN1B": the noun is the cue
     words = sentence[lo:hi] + " " + (nominal[0] if nominal else "")
     after = AFTER.match(sentence, b[1])
     if after is not None and len(_WORD.findall(sentence[a[1] : b[0]])) <= 3:
@@ -272,7 +290,8 @@ def sentence_claims(
             first, second = (mm, gg) if mm[0] < gg[0] else (gg, mm)
             fields = classify(masked, first[:2], second[:2], first is mm)
             if fields["asserted"] and (
-                _blocked(masked, (first, second), ents) or _modifier(sentence, g, offset)
+                _blocked(masked, (first, second), ents)
+                or (_modifier(sentence, g, offset) and not _unit(masked, first, second))
             ):
                 fields = {**fields, "asserted": False, "relation": "co-mention",
                           "direction": "unknown", "negated": False, "hedged": False}  # fmt: skip
@@ -284,6 +303,13 @@ def _modifier(sentence: str, g: GeneHit, offset: int) -> bool:
     """The gene names a context, not a target: "IL-6-stressed cells", "SHH-driven tumours",
     "the Notch signalling pathway", "KRAS mutations"."""
     return MODIFIER.match(sentence, g.end - offset) is not None
+
+
+def _unit(sentence: str, first: tuple, second: tuple) -> bool:
+    """The pair is named as one unit ("the miR-132/PTBP2 pathway"): no gene as context."""
+    return sentence[first[1] : second[0]].strip() in ("/", "-") and (
+        PAIR_UNIT.match(sentence, second[1]) is not None
+    )
 
 
 def _key(m: dict) -> str:

@@ -1,0 +1,74 @@
+"""The claim rules one by one, on sentences written for these tests."""
+
+from __future__ import annotations
+
+from test_claims import claims_of, extractor, gene_info, lexicon  # noqa: F401 (fixtures)
+
+
+def test_but_not_negates_the_named_gene_only(extractor, lexicon):  # noqa: F811
+    c = claims_of(extractor, lexicon, "In these cells MYC, but not KRAS, induced miR-9 expression.")
+    assert c[("miR-9", "MYC")]["asserted"] and not c[("miR-9", "MYC")]["negated"]
+    assert c[("miR-9", "KRAS")]["negated"]
+
+
+def test_a_gene_named_twice_carries_the_claim_at_both_mentions(extractor, lexicon):  # noqa: F811
+    text = "miR-34a lowered SIRT1 protein by pairing with the 3'UTR of SIRT1 in HeLa cells."
+    recs = claims_of_all(extractor, lexicon, text)
+    assert [r["asserted"] for r in recs if r["gene_symbol"] == "SIRT1"] == [True, True]
+    # a third mention joined by no trigger stays a co-mention
+    text = "miR-34a lowered SIRT1 protein, and SIRT1 is abundant in the liver."
+    recs = claims_of_all(extractor, lexicon, text)
+    assert [r["asserted"] for r in recs] == [True, False]
+
+
+def claims_of_all(extractor, lexicon, text):  # noqa: F811
+    from mirlens.text.claims import document_claims
+
+    return document_claims("d", text, extractor.extract("d", text), lexicon)
+
+
+def test_a_parenthesised_gloss_is_the_same_gene(extractor, lexicon):  # noqa: F811
+    text = "CCND1 (which encodes cyclin D1) is a target of miR-195 in these tumours."
+    assert claims_of(extractor, lexicon, text)[("miR-195", "CCND1")]["asserted"]
+
+
+def test_ligands_receptors_and_converting_enzymes_name_other_proteins(extractor, lexicon):  # noqa: F811
+    text = "miR-17 targets many transcripts and reduces NKG2D ligand expression."
+    assert not claims_of(extractor, lexicon, text)[("miR-17", "KLRK1")]["asserted"]
+
+
+def test_second_subjects_own_verb_is_no_trigger(extractor, lexicon):  # noqa: F811
+    c = claims_of(extractor, lexicon, "miR-1 targets HDAC4 and miR-133 targets SRF.")
+    assert c[("miR-1", "HDAC4")]["asserted"] and c[("miR-133", "SRF")]["asserted"]
+    assert not c[("miR-133", "HDAC4")]["asserted"]
+
+
+def test_direction_turns_when_the_mirna_is_lowered(extractor, lexicon):  # noqa: F811
+    c = claims_of(extractor, lexicon, "Knockdown of miR-221 raised CDKN1B levels in glioma cells.")
+    assert c[("miR-221", "CDKN1B")]["direction"] == "represses"
+    c = claims_of(extractor, lexicon, "CDKN1B protein increased after miR-221 inhibition.")
+    assert c[("miR-221", "CDKN1B")]["direction"] == "represses"
+    c = claims_of(extractor, lexicon, "Overexpression of miR-221 raised CDKN1B levels.")
+    assert c[("miR-221", "CDKN1B")]["direction"] == "induces"
+    c = claims_of(extractor, lexicon, "Suppression of CDKN1B protein by miR-221 was strong.")
+    z = c[("miR-221", "CDKN1B")]
+    assert z["asserted"] and z["direction"] == "represses"
+
+
+def test_pair_named_as_one_unit_and_utr_after_the_pair(extractor, lexicon):  # noqa: F811
+    c = claims_of(extractor, lexicon, "The miR-204/SOX4 axis drives invasion in this model.")
+    assert c[("miR-204", "SOX4")]["asserted"]
+    c = claims_of(extractor, lexicon, "We confirmed direct binding of miR-204 to the SOX4 3'UTR.")
+    assert c[("miR-204", "SOX4")]["relation"] == "binds 3'UTR"
+
+
+def test_hedging_is_read_near_the_pair(extractor, lexicon):  # noqa: F811
+    text = "miR-21 represses PDCD4 in colon cells, which may explain part of its oncogenic effect."
+    assert not claims_of(extractor, lexicon, text)[("miR-21", "PDCD4")]["hedged"]
+    text = "We propose that miR-21 may repress PDCD4 in colon cells."
+    assert claims_of(extractor, lexicon, text)[("miR-21", "PDCD4")]["hedged"]
+
+
+def test_greek_letter_written_as_latin_symbol(lexicon):  # noqa: F811
+    hits = lexicon.find("Levels of TβRII and IκBα fell.")
+    assert [h.symbol for h in hits] == ["TGFBR2", "NFKBIA"]
