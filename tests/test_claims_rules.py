@@ -72,3 +72,16 @@ def test_hedging_is_read_near_the_pair(extractor, lexicon):  # noqa: F811
 def test_greek_letter_written_as_latin_symbol(lexicon):  # noqa: F811
     hits = lexicon.find("Levels of TβRII and IκBα fell.")
     assert [h.symbol for h in hits] == ["TGFBR2", "NFKBIA"]
+
+
+def test_names_spelt_out_by_their_symbol_and_british_spellings(lexicon):  # noqa: F811
+    text = "The high-mobility group A1 protein and neurone navigator 2 and pyruvate kinase M2 rose."
+    assert [h.symbol for h in lexicon.find(text)] == ["HMGA1", "NAV2", "PKM"]
+    # ordinary words before a number spell out no symbol
+    assert lexicon.find("We took the cell line 2 and the group of 12.") == []
+
+
+def test_effector_names_another_protein(extractor, lexicon):  # noqa: F811
+    c = claims_of(extractor, lexicon, "The NOTCH1 effector HES1 was repressed by miR-23b.")
+    assert not c[("miR-23b", "NOTCH1")]["asserted"]
+    assert c[("miR-23b", "HES1")]["asserted"]

@@ -83,7 +83,8 @@ MASK = "\u00a7"  # stands for another entity's characters in a masked sentence
 LIST_JOIN = re.compile(
     r"^(?:[\s,/&()*.\u00a7-]|\band\b|\bor\b|\bas well as\b|\bincluding\b|\bsuch as\b|"
     r"\bmiRNAs?\b|\bmicroRNAs?\b|\bmembers?\b|\bof\b|\bthe\b|\bboth\b|\bfamily\b|"
-    r"\bcluster\b|\bthat is\b|\bi\.?e\b|\be\.?g\b|\bgenes?\b|\bproteins?\b|\bmRNAs?\b)*$",
+    r"\bcluster\b|\bpr[ei]\b|\bthat is\b|\bi\.?e\b|\be\.?g\b|\bgenes?\b|\bproteins?\b|"
+    r"\bmRNAs?\b)*$",
     re.I,
 )
 # "MEF2C (myocyte enhancer factor 2C)", "CCNE1 (encoding cyclin E1)": one gene named twice
@@ -99,7 +100,7 @@ MODIFIER = re.compile(
     r"negative|driven|expressing|treated|deficient|null|knockout|transgenic|secreting|related|"
     r"dependent|converting|cleaving)\b|\+|\s+(?:signal{1,2}ing|pathways?|cascade|complex|"
     r"mutations?|mutants?|variants?|polymorphisms?|copy[\s-]number|locus|adenomas?|carriers?|"
-    r"ligands?|receptors?)\b)",
+    r"ligands?|receptors?|effectors?)\b)",
     re.I,
 )
 AND_WITH = re.compile(r"\b(?:and|with|to)\b", re.I)

@@ -124,10 +124,11 @@ class GeneLexicon:
             (fold(s), gid) for gid, _, syn, _ in rows for s in syn.split("|") if _usable_alias(s)
         )
         names = _unique(
-            (fold(n).lower(), gid)
+            (key, gid)
             for gid, _, _, nm in rows
             for n in nm.split("|")
             if _usable_name(n)
+            for key in _spellings(fold(n).lower())
         )
         exact = {k: (symbol_of[g], g) for k, g in aliases.items() if k not in symbols}
         exact.update(symbols)
@@ -158,6 +159,8 @@ class GeneLexicon:
         if hit is not None:
             return hit
         hit = self.names.get(key.lower())
+        if hit is None and span[-1].isdigit() and (" " in span or "-" in span):
+            hit = self._acronym(span)
         if hit is not None or " " in span:
             return hit
         if any(c.isdigit() for c in key):
@@ -165,6 +168,19 @@ class GeneLexicon:
         if _INNER_CAP.search(span):
             return self.exact.get(upper)  # "RhoA", "CoREST", "TrkA": symbols in mixed case
         return None
+
+    def _acronym(self, span: str) -> tuple[str, str] | None:
+        """A name spelt out by the words of its symbol: "high-mobility group A2" (HMGA2),
+        "pyruvate kinase type M2" (PKM2): the initials of three or more words, then the
+        last piece with its digit, form a symbol or unique alias of four or more letters."""
+        *words, last = _ACRONYM_SPLIT.split(span)
+        if not words or words[0].lower() in _ACRONYM_SKIP:
+            return None
+        words = [w for w in words if w.lower() not in _ACRONYM_SKIP]
+        if len(words) < 2 or not all(_ACRONYM_WORD.match(w) for w in words):
+            return None
+        key = "".join(w[0] for w in words).upper() + last.upper()
+        return self.exact.get(key) if len(key) >= 4 else None
 
     def find(self, text: str, lo: int = 0, hi: int | None = None) -> list[GeneHit]:
         """Gene names in text[lo:hi], longest match first, left to right."""
@@ -188,6 +204,24 @@ class GeneLexicon:
             else:
                 i += 1
         return hits
+
+
+_ACRONYM_SPLIT = re.compile(r"[\s-]+")
+_ACRONYM_WORD = re.compile(r"^[A-Za-z][a-z]{2,}$")
+_ACRONYM_SKIP = frozenset({"type", "of", "the", "and"})
+# British spellings of words in NCBI's (American) names: "neurone navigator 3" -> NAV3
+BRITISH = (
+    ("neuron", "neurone"), ("tumor", "tumour"), ("estrogen", "oestrogen"),
+    ("leukemia", "leukaemia"), ("hemoglobin", "haemoglobin"), ("ization", "isation"),
+)  # fmt: skip
+
+
+def _spellings(key: str) -> list[str]:
+    out = [key]
+    for us, gb in BRITISH:
+        if us in key:
+            out.append(key.replace(us, gb))
+    return out
 
 
 # word pieces: letters/digits/Greek; a span of pieces is joined by single '-' or ' '
