@@ -85,3 +85,16 @@ def test_effector_names_another_protein(extractor, lexicon):  # noqa: F811
     c = claims_of(extractor, lexicon, "The NOTCH1 effector HES1 was repressed by miR-23b.")
     assert not c[("miR-23b", "NOTCH1")]["asserted"]
     assert c[("miR-23b", "HES1")]["asserted"]
+
+
+def test_relation_words_before_the_pair_give_the_direction(extractor, lexicon):  # noqa: F811
+    c = claims_of(
+        extractor, lexicon, "We saw an inverse correlation between miR-9 and CDH1 levels."
+    )
+    assert c[("miR-9", "CDH1")]["direction"] == "represses"
+    c = claims_of(extractor, lexicon, "Negative regulation of lncRNA MEG3 by miR-29 in liver.")
+    assert c[("miR-29", "MEG3")]["direction"] == "represses"
+    c = claims_of(extractor, lexicon, "miR-9 inhibited the expression of CDH1 in these cells.")
+    assert c[("miR-9", "CDH1")]["direction"] == "represses"  # a verb, not 'miR-9 inhibition'
+    c = claims_of(extractor, lexicon, "miR-9 and CDH1 are coexpressed in the embryo.")
+    assert c[("miR-9", "CDH1")]["asserted"]

@@ -46,11 +46,12 @@ _UTR = r"3\W{0,2}\s?-?\s?(?:utr|untranslated)|binding[\s-]sites?|\bbind|recogni[
 _TARGET = r"target"
 _DOWN = (
     r"repress|suppress|inhibit|down-?\s?regulat|decreas|reduc|silenc|attenuat|diminish|"
-    r"lower|degrad|negative(?:ly)?|abolish|impair|knock|inverse|downregulat|loss of|block"
+    r"lower|degrad|negative(?:ly)?|abolish|impair|knock|inverse|downregulat|loss of|block|"
+    r"abrogat"
 )
 _UP = (
     r"up-?\s?regulat|\brais(?:e|ed|es|ing)\b|increas|induc|activat|enhanc|promot|elevat|"
-    r"stimulat|restor|augment"
+    r"stimulat|restor|augment|reinstat"
 )
 _REG = (
     r"regulat|modulat|control|affect|mediat|influenc|alter|depend|respons|correlat|"
@@ -119,6 +120,12 @@ AFTER = re.compile(
     r"binding|recogni|repress|suppress|3\W{0,2}\s?-?\s?(?:utr|untranslated))",
     re.I,
 )
+# "YES and STAT1 were verified as direct miR-145 targets": the gene is what the noun names
+COPULA = re.compile(
+    r"^\s*(?:(?:and|or|,)\s+\S+\s+)?(?:is|are|was|were|being|been)\s+(?:\w+\s+){0,2}?"
+    r"(?:as\s+)?(?:an?|the|two|several)?\s*(?:\w+\s+)?$",
+    re.I,
+)
 # "miR-9 targets REST and miR-9* targets CoREST": a verb after the second subject is its own
 ONLY_AND = re.compile(r"^\s*(?:and|or)\s*$", re.I)
 COORDINATED = re.compile(r"^\s*(?:\w+\s+){0,2}?(?:and|with|to)\s+(?:the\s+)?$", re.I)
@@ -130,12 +137,13 @@ PAIR_NOUN_BEFORE = re.compile(
 )
 PAIR_VERB_AFTER = re.compile(
     r"(?:[\s\w()-]{0,40}?)\b(?:were|was|are|is)?\s*(?:\w+\s+){0,3}?"
-    r"(?:inversely |negatively |positively )?(?:correlat|associat)",
+    r"(?:inversely |negatively |positively )?(?:correlat|associat|co-?express|co-?regulat)",
     re.I,
 )
+PAIR_CONTEXT = re.compile(r"(?:[\w-]+\s+){0,2}" + PAIR_NOUN_BEFORE.pattern, re.I)
 # "suppression of PTEN by miR-21": a relation noun before the first entity, 'by'/'of' between
 NOMINAL_BEFORE = re.compile(
-    f"(?:{_UTR}|{_TARGET}|{_DOWN}|{_UP}|regulat|modulat)\\w*\\s+(?:of\\s+)?(?:the\\s+)?"
+    f"(?:{_UTR}|{_TARGET}|{_DOWN}|{_UP}|regulat|modulat)\\w*\\s+(?:\\w+\\s+)?(?:of\\s+)?(?:the\\s+)?"
     r"(?:lncRNA\s+|gene\s+|protein\s+)?$",
     re.I,
 )
@@ -148,7 +156,7 @@ MIRNA_DOWN_BEFORE = re.compile(
     re.I,
 )
 MIRNA_DOWN_AFTER = re.compile(
-    r"\s*-?\s?(?:inhibit\w*|knock-?\s?down|silencing|antagomirs?|sponges?|depletion|loss|"
+    r"\s*-?\s?(?:inhibit(?:ion|ors?)|knock-?\s?down|silencing|antagomirs?|sponges?|depletion|loss|"
     r"down-?\s?regulation|deletion)\b",
     re.I,
 )
@@ -170,14 +178,15 @@ def classify(
     hi = b[1] + len(LIST_AFTER.match(sentence, b[1])[0])
     before = sentence[max(0, lo - 60) : lo] + " "
     nominal = NOMINAL_BEFORE.search(before)
+    paired = PAIR_NOUN_BEFORE.search(before) is not None and AND_WITH.search(between) is not None
     triggered = (
         TRIGGER.search(between) is not None
         or (n_words - len(PRODUCT.findall(between)) <= 2 and BY_OF.search(between) is not None
             and nominal is not None)
         or (between.strip() in ("/", "-") and PAIR_UNIT.match(sentence, b[1]) is not None)
-        or (n_words <= 3 and AFTER.match(sentence, hi) is not None
-            and not ONLY_AND.match(between))
-        or (PAIR_NOUN_BEFORE.search(before) is not None and AND_WITH.search(between) is not None)
+        or ((n_words <= 3 or (n_words <= 6 and COPULA.match(between) is not None))
+            and AFTER.match(sentence, hi) is not None and not ONLY_AND.match(between))
+        or paired
         or (COORDINATED.match(between) is not None
             and PAIR_VERB_AFTER.match(sentence, hi) is not None)
     )  # fmt: skip
@@ -187,7 +196,9 @@ def classify(
     return {
         "asserted": asserted,
         "relation": relation if asserted else "co-mention",
-        "direction": _polarity(sentence, a, b, mirna_first, nominal, relation)
+        "direction": _polarity(
+            sentence, a, b, mirna_first, _context(before, nominal, paired), relation
+        )
         if asserted
         else "unknown",
         "negated": asserted
@@ -208,8 +219,16 @@ def mask(sentence: str, spans: Iterable[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
+def _context(before: str, nominal: re.Match | None, paired: bool) -> str:
+    """The relation words before the pair: a relation noun ("down-regulation of"), or the
+    noun of a pair with its adjective ("an inverse correlation between")."""
+    if paired:
+        return PAIR_CONTEXT.search(before)[0]
+    return nominal[0] if nominal else ""
+
+
 def _polarity(
-    sentence: str, a: tuple, b: tuple, mirna_first: bool, nominal: re.Match | None, relation: str
+    sentence: str, a: tuple, b: tuple, mirna_first: bool, nominal: str, relation: str
 ) -> str:
     """How the miRNA acts on the gene, from the words that join them: the words between,
     a relation noun before the pair ("down-regulation of BRCA1 by miR-146a") and a
@@ -226,8 +245,8 @@ def _polarity(
     elif cue is not None:
         lo = max(lo, cue.end())
     if cue is not None and mirna_first:
-        nominal = None  # "knockdown of miR-221 raised CDKN1B": the noun is the cue
-    words = sentence[lo:hi] + " " + (nominal[0] if nominal else "")
+        nominal = ""  # "knockdown of miR-221 raised CDKN1B": the noun is the cue
+    words = sentence[lo:hi] + " " + nominal
     after = AFTER.match(sentence, b[1])
     if after is not None and len(_WORD.findall(sentence[a[1] : b[0]])) <= 3:
         words += " " + after[0]
@@ -264,6 +283,8 @@ def _blocked(sentence: str, pair: tuple, others: list[tuple]) -> bool:
                 and TRIGGER.search(sentence, o1, b0)
             ):
                 continue  # "represses FBXW7 by binding the 3'UTR of FBXW7": both carry it
+            if oside == "m" and MODIFIER.match(sentence, o1) is not None:
+                continue  # "miR-29c transgenic mice": a context, not the miRNA acting
             return True
         if oside == "g":
             continue  # genes between: the miRNA acts on each gene its clause names
