@@ -98,3 +98,11 @@ def test_relation_words_before_the_pair_give_the_direction(extractor, lexicon): 
     assert c[("miR-9", "CDH1")]["direction"] == "represses"  # a verb, not 'miR-9 inhibition'
     c = claims_of(extractor, lexicon, "miR-9 and CDH1 are coexpressed in the embryo.")
     assert c[("miR-9", "CDH1")]["asserted"]
+
+
+def test_spelt_out_symbols_need_the_genes_own_words(lexicon):  # noqa: F811
+    # initials that happen to spell a symbol (WDR12, MUC13) name no gene
+    hits = lexicon.find("Most were down regulated and 12 rose; MUC1 3 days later.")
+    assert [h.symbol for h in hits] == ["MUC1"]
+    # a name with a hyphen dropped still starts a name ("cyclindependent kinase 6")
+    assert [h.symbol for h in lexicon.find("cyclindependent kinase 6")] == ["CDK6"]
