@@ -106,3 +106,12 @@ def test_spelt_out_symbols_need_the_genes_own_words(lexicon):  # noqa: F811
     assert [h.symbol for h in hits] == ["MUC1"]
     # a name with a hyphen dropped still starts a name ("cyclindependent kinase 6")
     assert [h.symbol for h in lexicon.find("cyclindependent kinase 6")] == ["CDK6"]
+
+
+def test_the_relation_word_nearest_the_gene_governs_it(extractor, lexicon):  # noqa: F811
+    text = "miR-10b raised invasion through inhibition of HOXD10 in these cells."
+    assert claims_of(extractor, lexicon, text)[("miR-10b", "HOXD10")]["direction"] == "represses"
+    text = "High miR-375 was associated with reduced expression of YAP1."
+    assert claims_of(extractor, lexicon, text)[("miR-375", "YAP1")]["direction"] == "represses"
+    text = "Loss of miR-10b derepressed BCL2L11 in glioma."
+    assert claims_of(extractor, lexicon, text)[("miR-10b", "BCL2L11")]["direction"] == "represses"

@@ -45,13 +45,13 @@ CLAIM_FIELDS = [
 _UTR = r"3\W{0,2}\s?-?\s?(?:utr|untranslated)|binding[\s-]sites?|\bbind|recogni[sz]|seed"
 _TARGET = r"target"
 _DOWN = (
-    r"repress|suppress|inhibit|down-?\s?regulat|decreas|reduc|silenc|attenuat|diminish|"
+    r"(?<!de)repress|suppress|inhibit|down-?\s?regulat|decreas|reduc|silenc|attenuat|diminish|"
     r"lower|degrad|negative(?:ly)?|abolish|impair|knock|inverse|downregulat|loss of|block|"
     r"abrogat"
 )
 _UP = (
     r"up-?\s?regulat|\brais(?:e|ed|es|ing)\b|increas|induc|activat|enhanc|promot|elevat|"
-    r"stimulat|restor|augment|reinstat"
+    r"stimulat|restor|augment|reinstat|derepress"
 )
 _REG = (
     r"regulat|modulat|control|affect|mediat|influenc|alter|depend|respons|correlat|"
@@ -246,19 +246,21 @@ def _polarity(
         lo = max(lo, cue.end())
     if cue is not None and mirna_first:
         nominal = ""  # "knockdown of miR-221 raised CDKN1B": the noun is the cue
-    words = sentence[lo:hi] + " " + nominal
+    words = nominal + " " + sentence[lo:hi]
     after = AFTER.match(sentence, b[1])
     if after is not None and len(_WORD.findall(sentence[a[1] : b[0]])) <= 3:
         words += " " + after[0]
-    down, up = DOWN.search(words), UP.search(words)
-    if down and not up:
-        sign = -1
-    elif up and not down:
-        sign = 1
-    elif not up and not down and relation in ("targets", "binds 3'UTR"):
-        return "represses"  # a miRNA binding its target's 3'UTR represses it
-    else:
+    signs = sorted(
+        [(m.start(), -1) for m in DOWN.finditer(words)]
+        + [(m.start(), 1) for m in UP.finditer(words)]
+    )
+    if not signs:
+        if relation in ("targets", "binds 3'UTR"):
+            return "represses"  # a miRNA binding its target's 3'UTR represses it
         return "unknown"
+    # several relation words: the one nearest the gene governs it ("miR-10 raised invasion
+    # through inhibition of HOXD10"; "down-regulation of BRCA1 induced by miR-146a")
+    sign = signs[-1][1] if mirna_first else signs[0][1]
     sign = -sign if cue is not None else sign
     return "represses" if sign < 0 else "induces"
 
