@@ -115,3 +115,12 @@ def test_the_relation_word_nearest_the_gene_governs_it(extractor, lexicon):  # n
     assert claims_of(extractor, lexicon, text)[("miR-375", "YAP1")]["direction"] == "represses"
     text = "Loss of miR-10b derepressed BCL2L11 in glioma."
     assert claims_of(extractor, lexicon, text)[("miR-10b", "BCL2L11")]["direction"] == "represses"
+
+
+def test_nouns_of_change_and_list_introducers(extractor, lexicon):  # noqa: F811
+    c = claims_of(extractor, lexicon, "Overexpression of miR-9 caused CDH1 protein reduction.")
+    assert c[("miR-9", "CDH1")]["asserted"]
+    text = "Known targets of miR-9, including CDH1, were examined."
+    assert claims_of(extractor, lexicon, text)[("miR-9", "CDH1")]["asserted"]
+    text = "A strong association between the expression levels of miR-9 and CDH1 was seen."
+    assert claims_of(extractor, lexicon, text)[("miR-9", "CDH1")]["asserted"]

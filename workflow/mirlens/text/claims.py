@@ -105,7 +105,8 @@ MODIFIER = re.compile(
     re.I,
 )
 AND_WITH = re.compile(r"\b(?:and|with|to)\b", re.I)
-BY_OF = re.compile(r"\b(?:by|of|via|through|for|on|to)\b", re.I)
+# "suppression of PTEN by miR-21", "targets of miR-10b, including BIM": joins after a noun
+BY_OF = re.compile(r"\b(?:by|of|via|through|for|on|to|including|such as|namely)\b", re.I)
 # words that name the gene's product, not a second relation ("inhibition of X expression by")
 PRODUCT = re.compile(
     r"\b(?:the|its|expression|levels?|proteins?|mRNAs?|genes?|transcripts?)\b", re.I
@@ -117,7 +118,8 @@ PAIR_UNIT = re.compile(
 # "PTEN, a miR-21 target", "miR-21-mediated", "a miR-107 binding site": trigger after the pair
 AFTER = re.compile(
     r"[\s*]*(?:-\s?)?(?:\w+\s)?(?:targets?\b|mediated|induced|dependent|regulated|targeted|"
-    r"binding|recogni|repress|suppress|3\W{0,2}\s?-?\s?(?:utr|untranslated))",
+    r"binding|recogni|repress|suppress|3\W{0,2}\s?-?\s?(?:utr|untranslated)|"
+    r"(?:down|up)-?\s?regulation|reduction|decrease|increase|inhibition|silencing|induction)",
     re.I,
 )
 # "YES and STAT1 were verified as direct miR-145 targets": the gene is what the noun names
@@ -132,7 +134,7 @@ COORDINATED = re.compile(r"^\s*(?:\w+\s+){0,2}?(?:and|with|to)\s+(?:the\s+)?$", 
 # "correlation between miR-107 and BACE1", "miR-107 and BACE1 levels were inversely correlated"
 PAIR_NOUN_BEFORE = re.compile(
     r"(?:correlat|associat|link|interact|relationship|interplay)\w*\s+(?:\w+\s+){0,3}?"
-    r"(?:between|of|with)\s+(?:the\s+)?(?:\w+\s+)?$",
+    r"(?:between|of|with)\s+(?:the\s+)?(?:(?:expression|levels?|of|mRNAs?|proteins?)\s+){0,3}$",
     re.I,
 )
 PAIR_VERB_AFTER = re.compile(
