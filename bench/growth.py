@@ -162,7 +162,7 @@ def snakemake(work: Path, cores: int, *args: str, monitor: bool = False) -> dict
 # ---------------------------------------------------------------- workspaces
 
 
-def workspace(root: Path, shared_res: Path, mirror: str, n_shards: int) -> Path:
+def workspace(root: Path, shared_res: Path, mirror: str, shard_docs: int) -> Path:
     """A workspace sharing downloads and parsed stores, with its own cold caches."""
     root.mkdir(parents=True)
     res = root / "resources"
@@ -172,7 +172,7 @@ def workspace(root: Path, shared_res: Path, mirror: str, n_shards: int) -> Path:
             (res / name).symlink_to(shared_res / name)
     cfg = yaml.safe_load((REPO / "config/config.yaml").read_text())
     cfg["mirror"] = mirror
-    cfg["literature"].update(paths=["docs"], n_shards=n_shards)
+    cfg["literature"].update(paths=["docs"], shard_docs=shard_docs)
     cfg["literature"]["pubmed"]["enabled"] = False
     (root / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
     return root
@@ -184,7 +184,7 @@ def warm_up(base: Path, texts: list[dict], mirror: str, cores: int) -> tuple[Pat
     work.mkdir(parents=True)
     cfg = yaml.safe_load((REPO / "config/config.yaml").read_text())
     cfg["mirror"] = mirror
-    cfg["literature"].update(paths=["docs"], n_shards=2)
+    cfg["literature"].update(paths=["docs"], shard_docs=25)
     cfg["literature"]["pubmed"]["enabled"] = False
     (work / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
     write_docs(work / "docs", texts, 0, 50, "W")
@@ -199,20 +199,24 @@ def largest_outputs(work: Path, top: int = 3) -> list[tuple[str, float]]:
 
 
 def measure_size(base: Path, shared_res: Path, texts, n: int, args) -> dict:
-    work = workspace(base / f"docs{n}", shared_res, args.mirror, args.n_shards)
+    work = workspace(base / f"docs{n}", shared_res, args.mirror, args.shard_docs)
     write_docs(work / "docs", texts, 0, n, "G")
     full = snakemake(work, args.cores, *args.extra, monitor=True)
     dry = snakemake(work, args.cores, "-n", *args.extra)["s"]
     noop = snakemake(work, args.cores, *args.extra)["s"]
     new = max(1, n // 100)
     write_docs(work / "docs", texts[::-1], n, new, "N")  # other texts first: real new work
+    fasta = (work / "results/sequences/mirnas.fa").read_bytes()
     rerun = snakemake(work, args.cores, *args.extra, monitor=True)
     outputs = largest_outputs(work)
+    n_shards = sum(1 for _ in open(work / "results/literature/shards.tsv")) - 1
     return {
         "docs": n,
         "full_s": full["s"],
         "rerun_1pct_s": rerun["s"],
         "rerun_ratio": round(rerun["s"] / full["s"], 3),
+        "n_shards": n_shards,
+        "mirna_set_changed": fasta != (work / "results/sequences/mirnas.fa").read_bytes(),
         "noop_s": noop,
         "dry_run_s": dry,
         "peak_rss_mb": full["peak_rss_mb"],
@@ -226,8 +230,8 @@ def measure_size(base: Path, shared_res: Path, texts, n: int, args) -> dict:
 
 def dag_dry_run(base: Path, shared_res: Path, texts, args, n_shards: int = 2048) -> float:
     """Dry-run time of the whole DAG with n_shards shards (after `collect` has run)."""
-    work = workspace(base / f"dag{n_shards}", shared_res, args.mirror, n_shards)
-    write_docs(work / "docs", texts, 0, 2000, "D")
+    work = workspace(base / f"dag{n_shards}", shared_res, args.mirror, 1)
+    write_docs(work / "docs", texts, 0, n_shards, "D")  # one file, a shard per document
     snakemake(work, args.cores, "results/literature/shards.tsv")
     return snakemake(work, args.cores, "-n")["s"]
 
@@ -248,7 +252,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="2,000 documents only")
     parser.add_argument("--sizes", type=int, nargs="+", default=[20_000, 100_000])
     parser.add_argument("--cores", type=int, default=2)
-    parser.add_argument("--n-shards", type=int, default=16)
+    parser.add_argument("--shard-docs", type=int, default=1000, help="literature.shard_docs")
     parser.add_argument("--mirror", default=None, help="mirror URL (default: start one)")
     parser.add_argument("--work", default=None, help="folder for the workspaces (kept)")
     parser.add_argument("--no-dag", action="store_true", help="skip the 2,048-shard dry run")
@@ -270,7 +274,7 @@ def main() -> None:
         else:
             shared_res, warm_s = warm_up(base, texts, args.mirror, args.cores)
         result = {"distinct_texts": len(texts), "cores": args.cores, "warmup_s": warm_s,
-                  "n_shards": args.n_shards, "extra_args": args.extra, "sizes": []}  # fmt: skip
+                  "shard_docs": args.shard_docs, "extra_args": args.extra, "sizes": []}  # fmt: skip
         for n in sizes:
             result["sizes"].append(measure_size(base, shared_res, texts, n, args))
             print(json.dumps(result["sizes"][-1]), flush=True)

@@ -49,10 +49,14 @@ def test_shipped_config_is_valid():
 
 
 CASES = [
-    (_with("literature.n_shard", 4), "'literature.n_shard': unknown key; did you mean 'n_shards'?"),
+    (
+        _with("literature.shard_doc", 4),
+        "'literature.shard_doc': unknown key; did you mean 'shard_docs'?",
+    ),
+    (_with("literature.n_shards", 16), "'literature.n_shards': no longer used: shards follow the"),
     (_with("mirrror", ""), "'mirrror': unknown key; did you mean 'mirror'?"),
-    (_with("literature.n_shards", -2), "'literature.n_shards': -2 is less than the minimum"),
-    (_with("literature.n_shards", "four"), "'literature.n_shards': 'four' is not of type"),
+    (_with("literature.shard_docs", -2), "'literature.shard_docs': -2 is less than the minimum"),
+    (_with("literature.shard_docs", "four"), "'literature.shard_docs': 'four' is not of type"),
     (_with("mirnas.arm_policy", "dominnt"), "did you mean 'dominant'?"),
     (_with("enrichment.themes", {}), "'enrichment.themes': {} should be non-empty"),
     (_with("enrichment.themes.EMT", {}), "'enrichment.themes.EMT': {} should be non-empty"),
@@ -81,7 +85,7 @@ def test_reserved_vocabulary_key_is_valid_and_not_a_library():
 
 def test_yaml_syntax_error_names_file_line_and_column(tmp_path):
     bad = tmp_path / "mine.yaml"
-    bad.write_text("literature:\n  paths: [docs\n  n_shards: 2\n")
+    bad.write_text("literature:\n  paths: [docs\n  shard_docs: 2\n")
     with pytest.raises(MirlensError, match=r"mine.yaml, line 3, column \d+: YAML syntax error"):
         load_yaml(bad)
     proc = _mirlens("check-config", str(REPO / "config/config.yaml"), str(bad))
@@ -91,14 +95,14 @@ def test_yaml_syntax_error_names_file_line_and_column(tmp_path):
 
 def test_check_config_layers_files_like_snakemake(tmp_path):
     mine = tmp_path / "mine.yaml"
-    mine.write_text("literature:\n  n_shards: 4\nenrichment:\n  strata: 10\n")
+    mine.write_text("literature:\n  shard_docs: 4\nenrichment:\n  strata: 10\n")
     ok = _mirlens("check-config", str(REPO / "config/config.yaml"), str(mine))
     assert ok.returncode == 0, ok.stderr
     offline = REPO / "config/offline-example.yaml"
     assert _mirlens("check-config", str(REPO / "config/config.yaml"), str(offline)).returncode == 0
-    mine.write_text("literature:\n  n_shards: 0\n")
+    mine.write_text("literature:\n  shard_docs: 0\n")
     bad = _mirlens("check-config", str(REPO / "config/config.yaml"), str(mine))
-    assert bad.returncode == 1 and "'literature.n_shards': 0 is less than" in bad.stderr
+    assert bad.returncode == 1 and "'literature.shard_docs': 0 is less than" in bad.stderr
 
 
 def _mirlens(*args: str) -> subprocess.CompletedProcess:
@@ -167,10 +171,12 @@ def test_theme_set_missing_from_the_library_on_disk_stops_before_any_job(tmp_pat
 
 def test_broken_config_yaml_is_named_with_its_line(tmp_path):
     (tmp_path / "config").mkdir()
-    text = (REPO / "config/config.yaml").read_text().replace("n_shards: 16", "n_shards: [16")
+    text = (
+        (REPO / "config/config.yaml").read_text().replace("shard_docs: 1000", "shard_docs: [1000")
+    )
     (tmp_path / "config/config.yaml").write_text(text)
     proc = _dry_run(tmp_path, None)
-    line = text.splitlines().index("  n_shards: [16") + 1
+    line = text.splitlines().index("  shard_docs: [1000") + 1
     _stopped_before_any_job(proc, "config/config.yaml, line", "YAML syntax error")
     out = proc.stdout + proc.stderr
     assert any(f"line {n}, column" in out for n in range(line, line + 3)), out

@@ -1,14 +1,16 @@
-"""Growth building blocks: shard assignment, shard names, the listing digest, and per-shard
+"""Growth building blocks: the shard plan, the listing digest, and per-shard
 summaries that merge to what one pass over all mentions gives."""
 
 from __future__ import annotations
 
 import os
+import random
+import re
 
 import pandas as pd
 
 from mirlens.literature.readers import list_files
-from mirlens.literature.shards import listing_digest, shard_label, shard_labels, shard_of
+from mirlens.literature.shards import LABEL_PATTERN, listing_digest, plan_shards
 from mirlens.mirnas import (
     merge_mirna_summaries,
     mirna_summary,
@@ -16,23 +18,47 @@ from mirlens.mirnas import (
     unresolved_table,
 )
 
-IDS = [f"PMID{i}" for i in range(20_000)]
+
+def _files(sizes: list[int], prefix: str = "f") -> list[tuple[str, int]]:
+    return [(f"docs/{prefix}{i:05d}.jsonl", n) for i, n in enumerate(sizes)]
 
 
-def test_one_more_shard_moves_about_one_in_n_and_only_into_the_new_shard():
-    for n in (16, 100, 2047):
-        before = [shard_of(d, n) for d in IDS]
-        after = [shard_of(d, n + 1) for d in IDS]
-        moved = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
-        assert all(b == n for _a, b in moved)
-        assert abs(len(moved) / len(IDS) - 1 / (n + 1)) < 3 / (n + 1) ** 0.5 / 100 + 0.01
-        assert set(before) == set(range(n))
+def _members(shards) -> dict[str, list[tuple[str, int, int]]]:
+    return {s.label: [(p.path, p.start, p.end) for p in s.pieces] for s in shards}
 
 
-def test_shard_names_share_one_width_above_1000_shards():
-    assert shard_labels(1000)[-1] == "999" and shard_labels(1001)[0] == "0000"
-    assert shard_labels(2048)[-1] == "2047" == shard_label(2047, 2048)
-    assert len({len(label) for label in shard_labels(4096)}) == 1
+def test_a_big_file_is_cut_by_position_and_appending_touches_only_its_tail():
+    before = _members(plan_shards([("docs/big.jsonl", 2500)], 1000))
+    after = _members(plan_shards([("docs/big.jsonl", 3100)], 1000))
+    assert [v for v in before.values()] == [[("docs/big.jsonl", a, b)] for a, b in
+                                            [(0, 1000), (1000, 2000), (2000, 2500)]]  # fmt: skip
+    changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+    assert len(changed) == 2 and all(re.fullmatch(LABEL_PATTERN, k) for k in changed)
+    assert sorted(changed)[0].endswith("-0002") and sorted(changed)[1].endswith("-0003")
+
+
+def test_small_files_group_to_about_shard_docs_and_a_new_file_touches_one_group():
+    rng = random.Random(7)
+    sizes = [rng.choice([1, 1, 1, 5, 40]) for _ in range(4000)]
+    files = _files(sizes)
+    shards = plan_shards(files, 200)
+    n_docs = [s.n_docs for s in shards]
+    assert sum(n_docs) == sum(sizes) and max(n_docs) <= 2 * 200
+    assert 120 <= sum(n_docs) / len(shards) <= 260
+    assert len({s.label for s in shards}) == len(shards)
+    touched = []
+    for _ in range(50):  # a new file anywhere in the reading order
+        at = rng.randrange(len(files))
+        grown = files[:at] + [(f"docs/f{at - 1:05d}b.jsonl", rng.choice([1, 5]))] + files[at:]
+        a, b = _members(shards), _members(plan_shards(grown, 200))
+        touched.append(sum(a.get(k) != b.get(k) for k in a.keys() | b.keys()))
+    assert sum(touched) / len(touched) <= 2.5 and min(touched) >= 1
+
+
+def test_plan_follows_only_the_inputs():
+    files = _files([3, 700, 2, 2, 1500, 9])
+    assert _members(plan_shards(files, 500)) == _members(plan_shards(list(files), 500))
+    assert {p.path for s in plan_shards(files, 500) for p in s.pieces} == {f for f, _ in files}
 
 
 def test_listing_digest_follows_names_sizes_and_times_and_survives_odd_entries(tmp_path):
@@ -73,7 +99,7 @@ def test_per_shard_summaries_merge_to_the_whole():
     rows = _records()
     whole_mirnas = merge_mirna_summaries([mirna_summary(rows)])
     whole_unresolved = unresolved_table([unresolved_summary(rows)])
-    parts = [[r for r in rows if shard_of(r["doc_id"], 5) == s] for s in range(5)]
+    parts = [[r for r in rows if int(r["doc_id"][1:]) % 5 == s] for s in range(5)]
     merged_mirnas = merge_mirna_summaries([mirna_summary(p) for p in parts])
     merged_unresolved = unresolved_table([unresolved_summary(p) for p in parts])
     pd.testing.assert_frame_equal(merged_mirnas, whole_mirnas)

@@ -57,7 +57,7 @@ def _setup(work: Path, mirror: str, records: list[dict]) -> None:
     (docs / "sample.jsonl").write_text(jsonl(records))
     path = write_config(work, mirror, ["docs"])  # relative: documents.tsv is comparable
     cfg = yaml.safe_load(path.read_text())
-    cfg["literature"]["n_shards"] = 2  # small: two sources, one library, two shards
+    cfg["literature"]["shard_docs"] = 6  # small: two sources, one library, two shards
     cfg["targets"]["use"] = ["mirdb", "mirtarbase"]
     enrichment = cfg["enrichment"]
     enrichment["libraries"] = {"hallmark": enrichment["libraries"]["hallmark"]}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,8 @@ from conftest import shared_path
 from mirlens.cli import main
 from mirlens.errors import MirlensError
 from mirlens.io import read_jsonl, read_tsv
-from mirlens.literature.collect import DOCUMENT_COLUMNS, collect, shard_of
+from mirlens.literature.collect import DOCUMENT_COLUMNS, collect
+from mirlens.literature.shards import LABEL_PATTERN
 
 FIX = Path(__file__).parent / "fixtures" / "literature"
 
@@ -29,40 +31,49 @@ def write_docs(folder: Path, texts: dict[str, str]) -> None:
 
 def test_panc_jsonl_all_322_documents_sharded(tmp_path):
     panc = shared_path("data/literature/miretrieve_panc.abstracts.jsonl")
-    assert (
-        main(["collect", "--inputs", str(panc), "--n-shards", "5", "--out-dir", str(tmp_path)]) == 0
-    )
+    args = ["collect", "--inputs", str(panc), "--shard-docs", "100", "--out-dir", str(tmp_path)]
+    assert main(args) == 0
     docs = read_tsv(tmp_path / "documents.tsv")
     assert list(docs.columns) == DOCUMENT_COLUMNS
     assert len(docs) == 322
     assert (docs["status"] == "ok").all()
     assert list(docs["doc_id"]) == sorted(docs["doc_id"])
-    assert sorted(shard_files(tmp_path)) == [f"{i:03d}.jsonl" for i in range(5)]
-    records = {}
-    for shard in range(5):
-        recs = list(read_jsonl(tmp_path / "shards" / f"{shard:03d}.jsonl"))
-        assert [r["doc_id"] for r in recs] == sorted(r["doc_id"] for r in recs)
-        for rec in recs:
-            assert list(rec) == ["doc_id", "text", "title", "year", "pmid", "doi", "source"]
-            assert shard_of(rec["doc_id"], 5) == shard
-            records[rec["doc_id"]] = rec
-    source = {r["doc_id"]: r for r in map(json.loads, panc.read_text("utf-8").splitlines())}
-    assert set(records) == set(source)
-    for doc_id, rec in records.items():
-        assert rec["text"] == source[doc_id]["text"]
-        assert rec["year"] == source[doc_id]["year"]
-    table = docs.set_index("doc_id")
-    for doc_id, rec in records.items():
-        assert table.loc[doc_id, "shard"] == f"{shard_of(doc_id, 5):03d}"
-        assert table.loc[doc_id, "n_chars"] == str(len(rec["text"]))
-        assert table.loc[doc_id, "sha256"] == hashlib.sha256(rec["text"].encode()).hexdigest()
     shards = read_tsv(tmp_path / "shards.tsv")
     assert list(shards.columns) == ["shard", "n_documents", "sha256"]
-    assert shards["n_documents"].astype(int).sum() == 322
+    # one file of 322 documents: cut by position into shards of 100, in the file's order
+    assert list(shards["n_documents"]) == ["100", "100", "100", "22"]
+    assert sorted(shard_files(tmp_path)) == sorted(f"{s}.jsonl" for s in shards["shard"])
+    assert all(re.fullmatch(LABEL_PATTERN, s) for s in shards["shard"])
+    source = [json.loads(line) for line in panc.read_text("utf-8").splitlines()]
+    records = []
     for row in shards.itertuples():
+        recs = list(read_jsonl(tmp_path / "shards" / f"{row.shard}.jsonl"))
+        for rec in recs:
+            assert list(rec) == [
+                "doc_id",
+                "text",
+                "title",
+                "year",
+                "pmid",
+                "doi",
+                "source",
+                "piece",
+            ]
+            assert rec["piece"] == row.shard
+        records.extend(recs)
         data = (tmp_path / "shards" / f"{row.shard}.jsonl").read_bytes()
         assert hashlib.sha256(data).hexdigest() == row.sha256
         assert data.count(b"\n") == int(row.n_documents)
+    assert [r["doc_id"] for r in records] == [r["doc_id"] for r in source]
+    for rec, src in zip(records, source, strict=True):
+        assert (rec["text"], rec["year"]) == (src["text"], src["year"])
+    table = docs.set_index("doc_id")
+    for rec in records:
+        assert table.loc[rec["doc_id"], "shard"] == rec["piece"]
+        assert table.loc[rec["doc_id"], "n_chars"] == str(len(rec["text"]))
+        assert (
+            table.loc[rec["doc_id"], "sha256"] == hashlib.sha256(rec["text"].encode()).hexdigest()
+        )
 
 
 def test_seeds_folder_collects_every_seed(tmp_path):
@@ -85,30 +96,37 @@ def test_rerun_is_byte_identical_and_keeps_mtimes(tmp_path):
     assert [(out / name).read_bytes() for name in ("documents.tsv", "shards.tsv")] == tables
 
 
-def test_adding_documents_changes_only_their_shards(tmp_path):
+def test_new_files_change_only_the_shard_they_fall_in(tmp_path):
     lit = tmp_path / "lit"
-    write_docs(lit, {f"doc{i}.txt": f"Document {i} mentions miR-{i}." for i in range(30)})
+    write_docs(lit, {f"doc{i:02d}.txt": f"Document {i} mentions miR-{i}." for i in range(40)})
     out = tmp_path / "out"
     collect([lit], 8, out)
     before = shard_files(out)
-    write_docs(lit, {"new1.txt": "A new paper on miR-9000.", "new2.txt": "And miR-9001."})
+    assert len(before) >= 3
+    # one at the end of the reading order, one in the middle
+    write_docs(lit, {"new1.txt": "A new paper on miR-9000.", "doc17b.txt": "And miR-9001."})
     table = collect([lit], 8, out).set_index("path")
     after = shard_files(out)
-    touched = {f"{table.loc[str(lit / n), 'shard']}.jsonl" for n in ("new1.txt", "new2.txt")}
-    changed = {name for name in before if before[name] != after[name]}
-    assert changed == touched
-    assert len(changed) >= 1
+    touched = {f"{table.loc[str(lit / n), 'shard']}.jsonl" for n in ("new1.txt", "doc17b.txt")}
+    changed = {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
+    assert touched <= changed and len(changed) <= 4
+    log_free = {n for n in before if n not in changed}
+    assert log_free and all(before[n] == after[n] for n in log_free)
 
 
-def test_every_shard_file_exists_even_when_empty_and_stale_ones_go(tmp_path):
+def test_shards_of_removed_files_and_of_the_old_layout_go(tmp_path):
     lit = tmp_path / "lit"
-    write_docs(lit, {"one.txt": "only miR-1 here"})
-    collect([lit], 12, tmp_path / "out")
-    files = shard_files(tmp_path / "out")
-    assert sorted(files) == [f"{i:03d}.jsonl" for i in range(12)]
-    assert sum(1 for data in files.values() if data) == 1
-    collect([lit], 3, tmp_path / "out")
-    assert sorted(shard_files(tmp_path / "out")) == ["000.jsonl", "001.jsonl", "002.jsonl"]
+    write_docs(lit, {"one.jsonl": "".join(
+        json.dumps({"doc_id": f"P{i}", "text": f"miR-{i} here"}) + "\n" for i in range(9)
+    )})  # fmt: skip
+    (tmp_path / "out" / "shards").mkdir(parents=True)
+    stale = json.dumps({"doc_id": "P0", "text": "miR-0 here"}) + "\n"
+    (tmp_path / "out" / "shards" / "007.jsonl").write_text(stale)  # the hash-sharded layout
+    collect([lit], 4, tmp_path / "out")
+    assert len(shard_files(tmp_path / "out")) == 3
+    write_docs(lit, {"one.jsonl": json.dumps({"doc_id": "P1", "text": "miR-1 here"}) + "\n"})
+    collect([lit], 4, tmp_path / "out")
+    assert [len(v.splitlines()) for v in shard_files(tmp_path / "out").values()] == [1]
 
 
 def test_duplicates_same_text_kept_once_different_text_skipped(tmp_path):
@@ -156,7 +174,7 @@ def test_missing_input_is_an_error_naming_it_but_optional_folders_are_fine(tmp_p
                 "collect",
                 "--inputs",
                 str(missing),
-                "--n-shards",
+                "--shard-docs",
                 "2",
                 "--out-dir",
                 str(tmp_path / "o"),
@@ -169,7 +187,8 @@ def test_missing_input_is_an_error_naming_it_but_optional_folders_are_fine(tmp_p
     table = collect([empty], 2, tmp_path / "out2", optional=[missing])
     assert len(table) == 0
     assert list(read_tsv(tmp_path / "out2" / "documents.tsv").columns) == DOCUMENT_COLUMNS
-    assert sorted(shard_files(tmp_path / "out2")) == ["000.jsonl", "001.jsonl"]
+    assert shard_files(tmp_path / "out2") == {}
+    assert read_tsv(tmp_path / "out2" / "shards.tsv").empty
     with pytest.raises(MirlensError, match="at least 1"):
         collect([empty], 0, tmp_path / "out3")
 
@@ -181,13 +200,13 @@ def test_skipped_documents_are_listed_without_a_shard(tmp_path):
     assert (skipped["shard"] == "").all()
     assert (skipped["n_chars"] == "0").all()
     ok = table[table["status"] == "ok"]
-    assert ok["shard"].str.fullmatch(r"\d{3}").all()
+    assert ok["shard"].str.fullmatch(LABEL_PATTERN).all()
     n_in_shards = sum(1 for p in (tmp_path / "shards").iterdir() for _ in read_jsonl(p))
     assert n_in_shards == len(ok)
 
 
 def test_cli_cache_dir_gives_the_same_outputs(tmp_path):
-    base = ["collect", "--inputs", str(FIX), "--n-shards", "3"]
+    base = ["collect", "--inputs", str(FIX), "--shard-docs", "3"]
     assert main(base + ["--out-dir", str(tmp_path / "a")]) == 0
     cached = base + ["--cache-dir", str(tmp_path / "cache")]
     assert main(cached + ["--out-dir", str(tmp_path / "b")]) == 0

@@ -14,7 +14,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEFILE = REPO / "Snakefile"
-N_SHARDS = 8
+SHARD_DOCS = 8  # 60 abstracts in one file: eight shards
 
 
 def read(path: Path) -> pd.DataFrame:
@@ -25,7 +25,7 @@ def write_config(work: Path, mirror: str, paths: list[str], **overrides) -> Path
     cfg = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     cfg["mirror"] = mirror
     cfg["literature"]["paths"] = paths
-    cfg["literature"]["n_shards"] = N_SHARDS
+    cfg["literature"]["shard_docs"] = SHARD_DOCS
     cfg["literature"]["pubmed"]["enabled"] = False
     for key, value in overrides.items():
         cfg[key] = value

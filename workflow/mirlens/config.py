@@ -62,6 +62,13 @@ def check_config(config: dict[str, Any], schema_path: str | Path) -> None:
         raise MirlensError("invalid configuration:\n  " + "\n  ".join(problems))
 
 
+# Keys of earlier versions: what replaced them, said instead of "unknown key".
+RETIRED = {
+    "literature.n_shards": "no longer used: shards follow the input files; set"
+    " 'literature.shard_docs' (documents per shard, default 1000) instead",
+}
+
+
 def _explain(err: jsonschema.ValidationError) -> list[str]:
     """Messages for one schema error: unknown keys get a 'did you mean'."""
     key = ".".join(str(p) for p in err.absolute_path)
@@ -69,6 +76,9 @@ def _explain(err: jsonschema.ValidationError) -> list[str]:
         known = list(err.schema.get("properties", {}))
         out = []
         for extra in sorted(set(err.instance) - set(known)):
+            if _join(key, extra) in RETIRED:
+                out.append(f"config key '{_join(key, extra)}': {RETIRED[_join(key, extra)]}")
+                continue
             close = difflib.get_close_matches(str(extra), known, n=1, cutoff=0.6)
             hint = f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(known)})"
             out.append(f"config key '{_join(key, extra)}': unknown key{hint}")

@@ -211,9 +211,9 @@ def write_fasta(df: pd.DataFrame, path: str | Path) -> None:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mentions", nargs="+", default=[],
                         help="extract JSONL file(s) (`mirlens extract`), read whole")  # fmt: skip
-    parser.add_argument("--mirna-summaries", nargs="+", default=[],
+    parser.add_argument("--mirna-summaries", nargs="*", default=[],
                         help="per-shard miRNA summaries (`mirlens extract-shard`)")  # fmt: skip
-    parser.add_argument("--unresolved-summaries", nargs="+", default=[],
+    parser.add_argument("--unresolved-summaries", nargs="*", default=[],
                         help="per-shard unresolved summaries (extract-shard)")  # fmt: skip
     parser.add_argument("--mirbase", default=DEFAULT_MIRBASE, help="miRBase download folder")
     parser.add_argument("--family-info", default=None,

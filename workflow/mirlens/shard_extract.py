@@ -2,10 +2,13 @@
 
 Every document's mention records are cached by (doc_id, sha256 of its text) under a key
 of everything that decides them: the extraction code, the miRBase and TargetScan files,
-and every option (species, arm policy, cluster distance, ...). A shard that gained 1 %
-new documents extracts those and copies the rest from the cache, and the miRBase release
-is not even loaded when nothing is new. The cache only saves time: the records are the
-ones a fresh extraction writes, so the outputs are byte-identical either way.
+and every option (species, arm policy, cluster distance, ...). The cache is kept per
+piece of an input file (`literature/shards.py`), so a document that moves to another
+shard (its group of small files was cut anew, or its file grew) is still found: in its
+piece's file, or else in another piece of the same input file. A changed shard extracts
+only its new documents, and the miRBase release is not even loaded when nothing is new.
+The cache only saves time: the records are the ones a fresh extraction writes, so the
+outputs are byte-identical either way.
 
 Outputs per shard: the mention records as Parquet (the columns of ``mentions.tsv``, all
 text) and two small summaries that `mirlens mirnas` merges without reading any mention:
@@ -24,7 +27,6 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from mirlens.io import atomic_open
-from mirlens.literature.shards import shard_of
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +35,7 @@ PKG = Path(__file__).resolve().parent
 # Code that decides a document's mention records (a change invalidates the cache).
 CODE = ["mirbase.py", "shard_extract.py", "text", "themes.py"]  # themes: the context column
 # Arguments that name outputs or the cache itself, not what is extracted.
-NOT_KEYED = {"shard", "shards_table", "out", "mirnas_out", "unresolved_out", "cache_dir"}
+NOT_KEYED = {"shard", "out", "mirnas_out", "unresolved_out", "cache_dir"}
 
 
 def _file_digest(path: Path, h) -> None:
@@ -66,14 +68,18 @@ def cache_key(args: argparse.Namespace) -> str:
     return h.hexdigest()[:16]
 
 
-def read_shard(path: str | Path) -> list[tuple[str, str, str]]:
-    """(doc_id, text digest, text) of every document of a shard file."""
+Doc = tuple[str, str, str, str]  # doc_id, sha256 of the text, text, cache piece
+
+
+def read_shard(path: str | Path) -> list[Doc]:
+    """(doc_id, text digest, text, piece) of every document of a shard file."""
     docs = []
     with open(path, encoding="utf-8") as fh:
         for line in fh:
             rec = json.loads(line)
             text = rec["text"]
-            docs.append((rec["doc_id"], hashlib.sha256(text.encode("utf-8")).hexdigest(), text))
+            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            docs.append((rec["doc_id"], digest, text, rec.get("piece", "")))
     return docs
 
 
@@ -93,12 +99,12 @@ def load_cache(path: Path) -> dict[tuple[str, str], list[dict]]:
     return cached
 
 
-def store_cache(path: Path, docs: list[tuple[str, str, str]], records: dict) -> None:
-    """The shard's current documents only, so the cache never outgrows the shard."""
+def store_cache(path: Path, entries: dict[tuple[str, str], list[dict]]) -> None:
+    """Write one piece's cache file: (doc_id, text digest) -> records."""
     try:
         with atomic_open(path) as fh:
-            for doc_id, digest, _text in docs:
-                entry = {"doc_id": doc_id, "sha256": digest, "records": records[doc_id]}
+            for (doc_id, digest), records in entries.items():
+                entry = {"doc_id": doc_id, "sha256": digest, "records": records}
                 fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
     except OSError as exc:  # a read-only cache must not stop the run
         log.warning("cannot write extraction cache %s: %s", path, exc)
@@ -130,65 +136,68 @@ def cached_release(folder: Path, args: argparse.Namespace):
     return release
 
 
-def extract_new(
-    docs: list[tuple[str, str, str]], args: argparse.Namespace, folder: Path
-) -> Iterator[dict]:
+def extract_new(docs: list[Doc], args: argparse.Namespace, folder: Path) -> Iterator[dict]:
     """Mention records of the given documents."""
     from mirlens.text.extract import Normaliser, extract_documents, theme_hits
 
     norm = Normaliser(cached_release(folder, args), args.species, args.arm_policy)
     themes = theme_hits(getattr(args, "themes", None))
-    return extract_documents(((doc_id, text) for doc_id, _d, text in docs), norm, themes)
+    return extract_documents(((doc[0], doc[2]) for doc in docs), norm, themes)
 
 
-def cached_elsewhere(folder: Path, n_shards: int, missing: list[str]) -> dict:
-    """Records of documents that lived in another shard under another shard count.
+def lookup(folder: Path, pieces: dict[str, list[Doc]]) -> tuple[dict, dict[str, dict]]:
+    """Cached records of the shard's documents: from each piece's own cache file, then, for
+    documents not found there, from the other pieces of the same input file. Also what each
+    piece's own file holds."""
+    cached: dict = {}
+    own: dict[str, dict] = {}
+    for piece in pieces:
+        own[piece] = load_cache(folder / f"{piece}.jsonl")
+        cached.update(own[piece])
+    wanted = {(d[0], d[1]) for docs in pieces.values() for d in docs}
+    missing_files = {d[3].split("-")[0] for docs in pieces.values() for d in docs
+                     if (d[0], d[1]) not in cached}  # fmt: skip
+    for fid in sorted(missing_files):
+        for path in sorted(folder.glob(f"{fid}-*.jsonl")):
+            if path.stem not in pieces:
+                found = load_cache(path)
+                cached.update({k: v for k, v in found.items() if k in wanted})
+    return cached, own
 
-    Cache files are named ``<n_shards>-<shard>.jsonl``; a document's shard under an earlier
-    count is its jump hash for that count, so only those files are read, and only when the
-    folder holds files of another count (after the shard count changed)."""
-    counts = {int(p.name.split("-")[0]) for p in folder.glob("*-*.jsonl")} - {n_shards}
-    found: dict = {}
-    loaded: dict[Path, dict] = {}
-    for doc_id in missing:
-        for n in sorted(counts):
-            path = folder / f"{n}-{shard_of(doc_id, n)}.jsonl"
-            if path not in loaded:
-                loaded[path] = load_cache(path)
-            found.update({k: v for k, v in loaded[path].items() if k[0] == doc_id})
-    return found
 
-
-def shard_records(docs: list[tuple[str, str, str]], args: argparse.Namespace) -> dict:
+def shard_records(docs: list[Doc], args: argparse.Namespace) -> dict:
     """doc_id -> mention records for every document of the shard, through the cache."""
-    number = int(Path(args.shard).name.split(".")[0])
-    with open(args.shards_table, encoding="utf-8") as fh:
-        n_shards = sum(1 for _ in fh) - 1
     folder = Path(args.cache_dir) / cache_key(args)
-    cache_path = folder / f"{n_shards}-{number}.jsonl"
-    cached = load_cache(cache_path)
-    missing = [doc_id for doc_id, digest, _t in docs if (doc_id, digest) not in cached]
-    if missing and folder.is_dir():
-        cached.update(cached_elsewhere(folder, n_shards, missing))
-    records = {doc_id: cached.get((doc_id, digest)) for doc_id, digest, _t in docs}
+    pieces: dict[str, list[Doc]] = {}
+    for doc in docs:
+        pieces.setdefault(doc[3], []).append(doc)
+    cached, own = lookup(folder, pieces) if folder.is_dir() else ({}, {})
+    records = {doc_id: cached.get((doc_id, digest)) for doc_id, digest, _t, _p in docs}
     new = [d for d in docs if records[d[0]] is None]
-    for doc_id, _d, _t in new:
-        records[doc_id] = []
+    for doc in new:
+        records[doc[0]] = []
+    folder.mkdir(parents=True, exist_ok=True)
     if new:
         for rec in extract_new(new, args, folder):
             records[rec["doc_id"]].append(rec)
     log.info(
         "shard %s: %d documents, %d extracted, %d from the cache (%s)",
-        number, len(docs), len(new), len(docs) - len(new), folder,
+        Path(args.shard).stem, len(docs), len(new), len(docs) - len(new), folder,
     )  # fmt: skip
-    if missing or len(cached) != len(docs):
-        store_cache(cache_path, docs, records)
+    # A piece's file keeps what it held: shards run in parallel, and a document that moved
+    # (new shard size, edited file) may still be looked up there by another shard's job.
+    for piece, piece_docs in pieces.items():
+        held = own.get(piece, {})
+        if any((d[0], d[1]) not in held for d in piece_docs):
+            store_cache(
+                folder / f"{piece}.jsonl", {**held, **{d[:2]: records[d[0]] for d in piece_docs}}
+            )
     return records
 
 
-def ordered(docs: list[tuple[str, str, str]], records: dict) -> Iterable[dict]:
+def ordered(docs: list[Doc], records: dict) -> Iterable[dict]:
     """Records sorted as `extract` sorts them: (doc_id, start, end), stable within."""
-    rows = [rec for doc_id, _d, _t in docs for rec in records[doc_id]]
+    rows = [rec for doc in docs for rec in records[doc[0]]]
     rows.sort(key=lambda r: (r["doc_id"], r["start"], r["end"]))
     return rows
 
@@ -199,9 +208,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mirnas-out", required=True, help="miRNA x document counts (Parquet)")
     parser.add_argument("--unresolved-out", required=True, help="unresolved names (Parquet)")
     parser.add_argument("--cache-dir", required=True, help="per-document extraction cache")
-    # Not a Snakemake param: a new shard count must not rerun the shards that kept their
-    # documents; the job reads the count from the table `collect` wrote.
-    parser.add_argument("--shards-table", required=True, help="shards.tsv of the run")
     parser.add_argument("--mirbase", required=True, help="miRBase download folder")
     parser.add_argument("--family-info", default=None, help="TargetScan miR_Family_Info")
     parser.add_argument("--species", default="hsa", help="species when the text gives none")

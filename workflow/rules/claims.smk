@@ -9,7 +9,7 @@ rule claims:
         digest=shard_digest,
         species=config["species"],
     wildcard_constraints:
-        shard=r"\d+",
+        shard=SHARD_WILDCARD,
     log:
         "logs/claims/{shard}.log",
     resources:
@@ -24,7 +24,7 @@ rule claims:
 
 rule claims_table:
     input:
-        expand("results/claims/{shard}.jsonl", shard=SHARDS),
+        shard_files("results/claims/{shard}.jsonl"),
     output:
         report("results/claims.tsv", caption="../report/claims.rst", category="Literature"),
     log:

@@ -22,7 +22,7 @@ from mirlens.store_keys import store_key  # noqa: E402
 from mirlens.errors import MirlensError  # noqa: E402
 from mirlens.literature.readers import list_files  # noqa: E402
 from mirlens.lockfile import pin_conflicts  # noqa: E402
-from mirlens.literature.shards import listing_digest, shard_digests, shard_labels  # noqa: E402
+from mirlens.literature.shards import SHARD_WILDCARD, listing_digest, shard_digests  # noqa: E402
 
 # Everything below stops the run before any job, with the config key's name.
 try:
@@ -101,7 +101,6 @@ shell.prefix(f"set -euo pipefail; export PYTHONPATH={_PKG}${{{{PYTHONPATH:+:$PYT
 DOWNLOAD_BY_PATH = {d.path.removeprefix("resources/db/"): d for d in DOWNLOADS.values()}
 mirbase_dir(config)  # checks that every miRBase file comes from one release folder
 LIT = config["literature"]
-SHARDS = shard_labels(LIT["n_shards"])
 SOURCES = config["targets"]["use"]
 LIBRARIES = sorted(config["enrichment"]["libraries"])
 
@@ -146,6 +145,16 @@ def shard_digest(wildcards):
     return shard_digests(table).get(wildcards.shard, "absent")
 
 
+def shard_files(pattern):
+    """The pattern for every shard `collect` made (its table lists them in reading order)."""
+
+    def files(wildcards):
+        table = checkpoints.collect.get().output.table
+        return expand(pattern, shard=list(shard_digests(table)))
+
+    return files
+
+
 def shard_input(wildcards):
     # ancient(): a rewritten but unchanged shard must not rerun its extraction; the digest
     # param (above) decides instead. The shard files are not outputs of the checkpoint:
@@ -164,12 +173,18 @@ def release_files(wildcards):
     return [d.path for k, d in DOWNLOADS.items() if k.startswith(f"{wildcards.source}.")]
 
 
+# The miRNA set as the FASTA (names, accessions, sequences; no counts), which changes only
+# when the set does: see `checkpoint mirnas`.
+MIRNA_SET = "results/sequences/mirnas.fa"
+
+
 def select_inputs(wildcards):
+    mirnas = MIRNA_SET
     if wildcards.source == "literature":  # the run's own documents' claims
-        return {"mirnas": "results/mirnas.tsv", "claims": "results/claims.tsv"}
+        return {"mirnas": mirnas, "claims": "results/claims.tsv"}
     if wildcards.source == "encori":  # a per-miRNA API: nothing parsed ahead of time
-        return {"mirnas": "results/mirnas.tsv", "gene_info": db("ncbi.gene_info")}
-    return {"mirnas": "results/mirnas.tsv", "store": store_path(wildcards.source)}
+        return {"mirnas": mirnas, "gene_info": db("ncbi.gene_info")}
+    return {"mirnas": mirnas, "store": store_path(wildcards.source)}
 
 
 def threshold_args(wildcards):

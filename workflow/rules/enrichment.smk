@@ -84,6 +84,7 @@ rule enrich_store:
 rule enrich:
     input:
         targets="results/targets/consensus.tsv",
+        mirna_set=MIRNA_SET,  # not read: see rule consensus
         background=rules.background.output.background,
         universe=rules.background.output.universe,
         store=enrichment_store,

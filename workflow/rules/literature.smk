@@ -52,7 +52,7 @@ checkpoint collect:
         table="results/literature/shards.tsv",
     params:
         paths=LIT["paths"],
-        n_shards=LIT["n_shards"],
+        shard_docs=LIT["shard_docs"],
         listing=literature_listing,
     log:
         "logs/literature/collect.log",
@@ -60,7 +60,7 @@ checkpoint collect:
         "../envs/mirlens.yaml"
     shell:
         "python -m mirlens collect --inputs {params.paths:q} {input.queries:q}"
-        " --n-shards {params.n_shards} --cache-dir resources/cache/read"
+        " --shard-docs {params.shard_docs} --cache-dir resources/cache/read"
         " --out-dir results/literature > {log:q} 2>&1"
 
 
@@ -81,7 +81,7 @@ rule extract:
         arm_policy=config["mirnas"]["arm_policy"],
         cluster_distance=config["mirnas"]["cluster_distance"],
     wildcard_constraints:
-        shard=r"\d+",
+        shard=SHARD_WILDCARD,
     log:
         "logs/mentions/{shard}.log",
     conda:
@@ -89,7 +89,7 @@ rule extract:
     shell:
         "python -m mirlens extract-shard {input.shard:q} --out {output.mentions:q}"
         " --mirnas-out {output.mirnas:q} --unresolved-out {output.unresolved:q}"
-        " --cache-dir resources/cache/extract --shards-table results/literature/shards.tsv"
+        " --cache-dir resources/cache/extract"
         " --mirbase {params.mirbase:q}"
         " --species {params.species} --arm-policy {params.arm_policy}"
         " --family-info {input.family_info:q} --cluster-distance {params.cluster_distance}"

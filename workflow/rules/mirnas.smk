@@ -1,7 +1,10 @@
-rule mirnas:
+# A checkpoint: Snakemake looks at the DAG again once it has run, and the jobs that read
+# only the miRNA set (the FASTA: names and sequences, no counts) do not rerun when new
+# papers name no new miRNA (its checksum is the one recorded by their last run).
+checkpoint mirnas:
     input:
-        mirnas=expand("results/mentions/{shard}.mirnas.parquet", shard=SHARDS),
-        unresolved=expand("results/mentions/{shard}.unresolved.parquet", shard=SHARDS),
+        mirnas=shard_files("results/mentions/{shard}.mirnas.parquet"),
+        unresolved=shard_files("results/mentions/{shard}.unresolved.parquet"),
         mirbase=mirbase_files(),
         family_info=db("targetscan.family_info"),
     output:
@@ -25,7 +28,7 @@ rule mirnas:
 
 rule mentions:
     input:
-        expand("results/mentions/{shard}.parquet", shard=SHARDS),
+        shard_files("results/mentions/{shard}.parquet"),
     output:
         "results/mentions.tsv",
     log:

@@ -58,6 +58,9 @@ rule targets_select:
 rule consensus:
     input:
         targets=expand("results/targets/{source}.tsv", source=SOURCES),
+        # Not read: Snakemake re-checks only the direct dependents of a checkpoint, so jobs
+        # that depend on the miRNA set alone name it to be skipped when it did not change.
+        mirna_set=MIRNA_SET,
     output:
         consensus=report(
             "results/targets/consensus.tsv",

@@ -1,13 +1,13 @@
 """`mirlens collect`: read every document once and group the documents into stable shards.
 
-A document's shard depends only on its doc_id (jump hash, `shards.py`), so adding
-documents changes only the shards they land in, and a shard whose documents did not
-change is byte-identical (and is not rewritten, so its modification time is kept too).
+Shards follow the inputs (`shards.py`): a new file makes new shards, documents appended
+to a file change only its last shard, and a shard whose documents did not change is
+byte-identical (and is not rewritten, so its modification time is kept too).
 
-Documents stream to per-shard spool files while they are read, so memory holds one shard
-(plus one row of metadata per document), not the whole literature set. Duplicates of a
-doc_id always share a shard, so each shard is deduplicated on its own: the richest text
-(the longest) is kept, and the other copies become rows saying which copy was kept and why.
+Documents stream to one spool file while they are read, so memory holds one shard (plus
+one row of metadata per document), not the whole literature set. When two inputs carry
+the same doc_id, the richest text (the longest) is kept, and the other copies become rows
+saying which copy was kept and why.
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ import hashlib
 import json
 import logging
 import os
-import re
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,16 +28,15 @@ from mirlens import contracts
 from mirlens.errors import MirlensError
 from mirlens.io import atomic_open, sha256_file, write_tsv
 from mirlens.literature.readers import Document, display_path, iter_documents
-from mirlens.literature.shards import shard_label, shard_of
+from mirlens.literature.shards import Shard, is_shard_file, locate, plan_shards
 
 log = logging.getLogger(__name__)
 
 DOCUMENT_COLUMNS = list(contracts.DOCUMENTS)
 SHARD_COLUMNS = ["shard", "n_documents", "sha256"]
 RECORD_KEYS = ["doc_id", "text", "title", "year", "pmid", "doi", "source"]
-SPOOL_FLUSH_BYTES = 32 << 20  # buffered shard records written out beyond this
 
-__all__ = ["collect", "shard_of", "shard_label", "DOCUMENT_COLUMNS"]
+__all__ = ["collect", "DOCUMENT_COLUMNS"]
 
 
 def check_inputs(inputs: Sequence[str | Path], optional: Sequence[str | Path] = ()) -> list[str]:
@@ -61,8 +59,8 @@ def _clean(value: object) -> str:
     return " ".join(str(value).split()) if value is not None else ""
 
 
-def document_row(doc: Document, n_shards: int) -> dict[str, str]:
-    """The documents.tsv row of one Document (its text is not kept)."""
+def document_row(doc: Document) -> dict[str, str]:
+    """The documents.tsv row of one Document (its text is not kept; its shard comes later)."""
     return {
         "doc_id": doc.doc_id,
         "source": doc.source,
@@ -73,7 +71,7 @@ def document_row(doc: Document, n_shards: int) -> dict[str, str]:
         "doi": doc.doi,
         "sha256": doc.sha256,
         "status": _clean(doc.status),
-        "shard": shard_label(shard_of(doc.doc_id, n_shards), n_shards) if doc.ok else "",
+        "shard": "",
         "n_chars": str(len(doc.text)),
     }
 
@@ -83,107 +81,68 @@ def documents_table(rows: Sequence[dict[str, str]]) -> pd.DataFrame:
     return table.sort_values(["doc_id", "path", "status"], kind="stable").reset_index(drop=True)
 
 
-def shard_record(doc: Document) -> dict:
-    return {k: getattr(doc, k) for k in RECORD_KEYS}
-
-
-@dataclass
-class Spool:
-    """Shard records buffered in memory and appended to ``<dir>/<shard>.jsonl`` in bulk."""
-
-    directory: Path
-    buffers: dict[int, list[str]] = field(default_factory=dict)
-    size: int = 0
-
-    def __post_init__(self) -> None:
-        shutil.rmtree(self.directory, ignore_errors=True)  # left over by a killed run
-        self.directory.mkdir(parents=True)
-
-    def add(self, shard: int, row: int, doc: Document) -> None:
-        line = json.dumps({"row": row, **shard_record(doc)}, ensure_ascii=False) + "\n"
-        self.buffers.setdefault(shard, []).append(line)
-        self.size += len(line)
-        if self.size > SPOOL_FLUSH_BYTES:
-            self.flush()
-
-    def flush(self) -> None:
-        for shard, lines in self.buffers.items():
-            with open(self.directory / f"{shard}.jsonl", "a", encoding="utf-8") as fh:
-                fh.writelines(lines)
-        self.buffers, self.size = {}, 0
-
-    def load(self, shard: int) -> list[dict]:
-        path = self.directory / f"{shard}.jsonl"
-        if not path.is_file():
-            return []
-        with open(path, encoding="utf-8") as fh:
-            return [json.loads(line) for line in fh]
-
-    def remove(self) -> None:
-        shutil.rmtree(self.directory, ignore_errors=True)
-
-
-def _text_key(rec: dict) -> str:
-    return hashlib.sha256(rec["text"].encode("utf-8")).hexdigest()
-
-
-def pick_richest(records: list[dict], rows: list[dict[str, str]]) -> list[dict]:
-    """One record per doc_id: the longest text (then path, text digest, file order).
+def pick_richest(rows: list[dict[str, str]], ok: list[int]) -> set[int]:
+    """Rows kept, one per doc_id: the longest text (then path, text digest, reading order).
 
     The order is a property of the copies, not of the order the inputs were given in;
     every other copy's row says which copy was kept, and why.
     """
-    by_id: dict[str, list[dict]] = {}
-    for rec in records:
-        by_id.setdefault(rec["doc_id"], []).append(rec)
-    kept = []
-    for doc_id in sorted(by_id):
-        copies = sorted(
-            by_id[doc_id],
-            key=lambda r: (-len(r["text"]), rows[r["row"]]["path"], _text_key(r), r["row"]),
-        )
-        best = copies[0]
-        kept.append(best)
-        where, n_best = rows[best["row"]]["path"], len(best["text"])
-        for other in copies[1:]:
-            if other["text"] == best["text"]:
+    by_id: dict[str, list[int]] = {}
+    for i in ok:
+        by_id.setdefault(rows[i]["doc_id"], []).append(i)
+    kept = set()
+    for copies in by_id.values():
+        copies.sort(key=lambda i: (-int(rows[i]["n_chars"]), rows[i]["path"], rows[i]["sha256"], i))
+        best = rows[copies[0]]
+        kept.add(copies[0])
+        where, n_best = best["path"], int(best["n_chars"])
+        for i in copies[1:]:
+            other, n = rows[i], int(rows[i]["n_chars"])
+            if other["sha256"] == best["sha256"]:
                 why = f"duplicate doc_id, same text as the copy kept from {where}"
-            elif len(other["text"]) < n_best:
+            elif n < n_best:
                 why = (
-                    f"duplicate doc_id, shorter text ({len(other['text'])} chars) than the copy"
+                    f"duplicate doc_id, shorter text ({n} chars) than the copy"
                     f" kept from {where} ({n_best} chars)"
                 )
             else:
                 why = f"duplicate doc_id, text as long as the copy kept from {where} (kept by path)"
-            rows[other["row"]].update(status=f"skipped: {why}", shard="")
+            other["status"] = f"skipped: {why}"
     return kept
 
 
-def shard_bytes(records: Iterable[dict]) -> bytes:
-    lines = [json.dumps({k: r[k] for k in RECORD_KEYS}, ensure_ascii=False) + "\n" for r in records]
-    return "".join(lines).encode("utf-8")
-
-
-def _ids(lines: set[bytes]) -> set[str]:
-    return {json.loads(line)["doc_id"] for line in lines}
+def _texts(lines: set[bytes]) -> dict[str, str]:
+    """doc_id -> digest of its text, of shard lines."""
+    out = {}
+    for line in lines:
+        rec = json.loads(line)
+        out[rec["doc_id"]] = hashlib.sha256(rec["text"].encode("utf-8")).hexdigest()
+    return out
 
 
 @dataclass
 class Changes:
+    """What the rewritten shards changed, by doc_id over all shards: a document that went
+    to another shard is moved (same text) or changed, not one gone and one new."""
+
     shards: int = 0
-    added: int = 0
-    changed: int = 0
-    removed: int = 0
+    gone: dict[str, str] = field(default_factory=dict)
+    came: dict[str, str] = field(default_factory=dict)
 
     def count(self, old: bytes, new: bytes) -> None:
-        """Tally one rewritten shard: which documents are new, changed or gone (only the
-        lines that differ are parsed: a shard is one document per line)."""
+        """Tally one rewritten shard (only the lines that differ are parsed)."""
         self.shards += 1
         before, after = set(old.splitlines()), set(new.splitlines())
-        gone, came = _ids(before - after), _ids(after - before)
-        self.added += len(came - gone)
-        self.removed += len(gone - came)
-        self.changed += len(came & gone)
+        self.gone.update(_texts(before - after))
+        self.came.update(_texts(after - before))
+
+    def summary(self) -> str:
+        both = self.came.keys() & self.gone.keys()
+        moved = sum(self.came[i] == self.gone[i] for i in both)
+        return (
+            f"{len(self.came.keys() - both)} documents added, {len(both) - moved} changed,"
+            f" {moved} moved, {len(self.gone.keys() - both)} removed"
+        )
 
 
 def write_if_changed(path: Path, data: bytes, changes: Changes) -> None:
@@ -196,62 +155,126 @@ def write_if_changed(path: Path, data: bytes, changes: Changes) -> None:
         fh.write(data)
 
 
-def write_shards(
-    spool: Spool, rows: list[dict[str, str]], n_shards: int, out_dir: Path
-) -> pd.DataFrame:
-    """Write shards/<label>.jsonl for every shard (empty when no document); the shards table."""
+def file_sizes(rows: list[dict[str, str]]) -> tuple[list[tuple[str, int]], list[int]]:
+    """(path, number of documents read from it) of every file in reading order, and each
+    row's position in its file. Skipped copies count, so that dropping a duplicate never
+    shifts the shards of the rest of its file."""
+    sizes: dict[str, int] = {}
+    positions = []
+    for row in rows:
+        positions.append(sizes.get(row["path"], 0))
+        sizes[row["path"]] = positions[-1] + 1
+    return list(sizes.items()), positions
+
+
+@dataclass
+class Assignment:
+    """Where each kept row goes (shard, piece), and how many documents each shard gets."""
+
+    rows: dict[int, tuple[str, str]]
+    counts: dict[str, int]
+
+
+def assign(rows: list[dict[str, str]], kept: set[int], shard_docs: int) -> tuple[list, Assignment]:
+    """The shard plan of the inputs (shards that keep no document dropped) and each kept
+    row's shard and piece; fills the rows' shard column."""
+    files, positions = file_sizes(rows)
+    shards = plan_shards(files, shard_docs)
+    where = locate(shards)
+    out: dict[int, tuple[str, str]] = {}
+    counts: dict[str, int] = {}
+    for i in sorted(kept):
+        pos = positions[i]
+        _start, shard, piece = next(t for t in reversed(where[rows[i]["path"]]) if t[0] <= pos)
+        out[i] = (shard.label, piece.label)
+        counts[shard.label] = counts.get(shard.label, 0) + 1
+        rows[i]["shard"] = shard.label
+    return [s for s in shards if s.label in counts], Assignment(out, counts)
+
+
+def spool_shards(spool: Path, plan: Assignment):
+    """(shard label, bytes) of every shard, streamed from the spool in reading order; a
+    shard's buffer is released as soon as its last document is read (shards are runs of
+    the reading order, so about one shard is held at a time)."""
+    buffers: dict[str, list[bytes]] = {}
+    with open(spool, "rb") as fh:
+        for line in fh:
+            row, _tab, record = line.partition(b"\t")
+            where = plan.rows.get(int(row))
+            if where is None:  # a duplicate that was not kept
+                continue
+            label, piece = where
+            rec = {**json.loads(record), "piece": piece}
+            buffers.setdefault(label, []).append(
+                (json.dumps(rec, ensure_ascii=False) + "\n").encode("utf-8")
+            )
+            if len(buffers[label]) == plan.counts[label]:
+                yield label, b"".join(buffers.pop(label))
+
+
+def write_shards(spool: Path, shards: list[Shard], plan: Assignment, out_dir: Path) -> pd.DataFrame:
+    """Write shards/<label>.jsonl for every shard; the shards table (in reading order)."""
     shard_dir = out_dir / "shards"
     shard_dir.mkdir(parents=True, exist_ok=True)
-    wanted, table, changes = set(), [], Changes()
-    for shard in range(n_shards):
-        label = shard_label(shard, n_shards)
+    changes, digests = Changes(), {}
+    for label, data in spool_shards(spool, plan):
         path = shard_dir / f"{label}.jsonl"
-        wanted.add(path.name)
-        kept = pick_richest(spool.load(shard), rows)
-        write_if_changed(path, shard_bytes(kept), changes)
-        table.append({"shard": label, "n_documents": str(len(kept)), "sha256": sha256_file(path)})
-    # Shards of an earlier run with more shards would be silently stale: remove them.
-    stale = [p for p in shard_dir.iterdir() if re.fullmatch(r"\d{3,}\.jsonl", p.name)]
-    stale = [p for p in stale if p.name not in wanted]
-    for path in stale:
+        write_if_changed(path, data, changes)
+        digests[label] = sha256_file(path)
+    table = [
+        {"shard": s.label, "n_documents": str(plan.counts[s.label]), "sha256": digests[s.label]}
+        for s in shards
+    ]
+    # Shards no document falls in any more would be silently stale: remove them.
+    wanted = {f"{s.label}.jsonl" for s in shards}
+    stale = [p for p in shard_dir.iterdir() if is_shard_file(p.name) and p.name not in wanted]
+    for path in sorted(stale):
         changes.count(path.read_bytes(), b"")
         path.unlink()
-    log.info(
-        "%d of %d shard files changed (%d documents added, %d changed, %d removed)%s",
-        changes.shards - len(stale), n_shards, changes.added, changes.changed, changes.removed,
-        f"; {len(stale)} shard files of a larger shard count removed" if stale else "",
-    )  # fmt: skip
+    log.info("%d of %d shard files changed (%s)", changes.shards, len(shards), changes.summary())
     return pd.DataFrame(table, columns=SHARD_COLUMNS, dtype=str)
+
+
+def read_all(paths: list[str], spool: Path, cache_dir) -> list[dict[str, str]]:
+    """Every document's row; the ok ones' records spooled as ``<row>\\t<json>`` lines."""
+    rows: list[dict[str, str]] = []
+    with open(spool, "w", encoding="utf-8") as fh:
+        for doc in iter_documents(paths, cache_dir=cache_dir):
+            rows.append(document_row(doc))
+            if doc.ok:
+                record = {k: getattr(doc, k) for k in RECORD_KEYS}
+                fh.write(f"{len(rows) - 1}\t{json.dumps(record, ensure_ascii=False)}\n")
+    return rows
 
 
 def collect(
     inputs: Sequence[str | Path],
-    n_shards: int,
+    shard_docs: int,
     out_dir: str | Path,
     optional: Sequence[str | Path] = (),
     cache_dir: str | Path | None = None,
 ) -> pd.DataFrame:
     """Read, deduplicate and shard every document; returns the documents table."""
-    if n_shards < 1:
-        raise MirlensError(f"--n-shards must be at least 1 (got {n_shards})")
+    if shard_docs < 1:
+        raise MirlensError(f"--shard-docs must be at least 1 (got {shard_docs})")
     paths = check_inputs(inputs, optional)
     out_dir = Path(out_dir)
-    spool = Spool(out_dir / ".spool")
-    rows: list[dict[str, str]] = []
-    for doc in iter_documents(paths, cache_dir=cache_dir):
-        rows.append(document_row(doc, n_shards))
-        if doc.ok:
-            spool.add(shard_of(doc.doc_id, n_shards), len(rows) - 1, doc)
-    spool.flush()
-    shards = write_shards(spool, rows, n_shards, out_dir)
-    spool.remove()
+    spool_dir = out_dir / ".spool"
+    shutil.rmtree(spool_dir, ignore_errors=True)  # left over by a killed run
+    spool_dir.mkdir(parents=True)
+    spool = spool_dir / "documents.tsv"
+    rows = read_all(paths, spool, cache_dir)
+    kept = pick_richest(rows, [i for i, r in enumerate(rows) if r["status"] == "ok"])
+    shards, plan = assign(rows, kept, shard_docs)
+    table_shards = write_shards(spool, shards, plan, out_dir)
+    shutil.rmtree(spool_dir, ignore_errors=True)
     table = documents_table(rows)
     write_tsv(table, out_dir / "documents.tsv")
-    write_tsv(shards, out_dir / "shards.tsv")
-    n_ok = int((table["status"] == "ok").sum())
+    write_tsv(table_shards, out_dir / "shards.tsv")
     log.info(
-        "%d documents in %d shards, %d skipped -> %s", n_ok, n_shards, len(table) - n_ok, out_dir
-    )
+        "%d documents in %d shards, %d skipped -> %s",
+        len(kept), len(shards), len(table) - len(kept), out_dir,
+    )  # fmt: skip
     return table
 
 
@@ -271,7 +294,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="folders that may be missing or empty (e.g. the user's drop folder)",
     )
-    parser.add_argument("--n-shards", type=int, required=True, help="number of shards")
+    parser.add_argument(
+        "--shard-docs", type=int, default=1000, help="documents per shard, about (default 1000)"
+    )
     parser.add_argument(
         "--cache-dir",
         default=None,
@@ -285,7 +310,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     collect(
         args.inputs,
-        args.n_shards,
+        args.shard_docs,
         args.out_dir,
         optional=args.optional_inputs,
         cache_dir=args.cache_dir,

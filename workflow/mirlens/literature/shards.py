@@ -1,58 +1,122 @@
 """Which shard a document belongs to, shard names, and the shard table.
 
-A document's shard depends only on its doc_id and the number of shards (jump consistent
-hash, Lamping & Veach 2014): growing from n to n + 1 shards moves only ~1/(n + 1) of the
-documents, so the number of shards can grow with the literature without regrouping every
-document (each moved document is still found in the per-document extraction cache).
+Shards follow the inputs, so that new papers make new shards. Documents are taken in
+reading order (inputs as given, folders sorted) and cut into shards of about
+``shard_docs`` documents:
 
-Kept free of pandas: the Snakefile imports it to name shard files and read shard digests.
+- a file holding ``shard_docs`` documents or more is cut by position into its own shards
+  (``<file id>-0000``, ``-0001``, ...): documents appended to it change only its last
+  shard and add new ones;
+- smaller files are grouped with their neighbours. A file starts a new group when its own
+  id says so (with probability ``n_docs / shard_docs``, so groups hold ``shard_docs``
+  documents on average whatever the file sizes) or when the group would exceed twice
+  ``shard_docs``. The cut points are properties of the files themselves (content-defined
+  chunking, as rsync and backup tools cut byte streams), so a new file changes only the
+  group it falls into, never the grouping of every other file.
+
+The plan depends only on the inputs, so an incremental run and a from-scratch run on the
+same documents have the same shards. Kept free of pandas: the Snakefile imports it to
+read shard labels and digests.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
-_MULT = 2862933555777941757
-_MASK = (1 << 64) - 1
+# <10 hex digits of the file's id>-<chunk number>; what the Snakefile's wildcard accepts
+LABEL_PATTERN = r"[0-9a-f]{10}-\d{4,}"
+SHARD_WILDCARD = r"[0-9a-f]+-\d+"  # the same for Snakemake, which takes no {m,n} there
+ID_HEX = 10
 
 
-def jump_hash(key: int, n_buckets: int) -> int:
-    """Bucket in [0, n_buckets) of a 64-bit key; monotone when n_buckets grows."""
-    b, j = -1, 0
-    while j < n_buckets:
-        b = j
-        key = (key * _MULT + 1) & _MASK
-        j = int((b + 1) * (float(1 << 31) / float((key >> 33) + 1)))
-    return b
+def file_id(path: str) -> str:
+    """Stable id of an input file (its path as given): names its shards and cache files."""
+    return hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()[:ID_HEX]
 
 
-def shard_of(doc_id: str, n_shards: int) -> int:
-    """Stable shard number of a document id (independent of every other document)."""
-    digest = hashlib.sha256(doc_id.encode("utf-8", "surrogateescape")).digest()
-    return jump_hash(int.from_bytes(digest[:8], "big"), n_shards)
+def piece_label(fid: str, chunk: int) -> str:
+    return f"{fid}-{chunk:04d}"
 
 
-def shard_width(n_shards: int) -> int:
-    return max(3, len(str(n_shards - 1)))
+def starts_group(fid: str, n_docs: int, shard_docs: int) -> bool:
+    """A file cuts the stream before itself with probability n_docs / shard_docs (by its id)."""
+    return int(fid[:8], 16) / 0x1_0000_0000 < n_docs / shard_docs
 
 
-def shard_label(shard: int, n_shards: int) -> str:
-    """Zero-padded shard name used in every file name and table ('000', ..., '2047' -> 4)."""
-    return f"{shard:0{shard_width(n_shards)}d}"
+@dataclass
+class Piece:
+    """Documents [start, end) of one input file, in the file's order (after deduplication);
+    the unit of the per-document extraction cache."""
+
+    path: str
+    start: int
+    end: int
+    label: str
 
 
-def shard_labels(n_shards: int) -> list[str]:
-    return [shard_label(i, n_shards) for i in range(n_shards)]
+@dataclass
+class Shard:
+    label: str
+    pieces: list[Piece] = field(default_factory=list)
+
+    @property
+    def n_docs(self) -> int:
+        return sum(p.end - p.start for p in self.pieces)
+
+
+def _chunks(path: str, fid: str, n_docs: int, shard_docs: int) -> list[Shard]:
+    out = []
+    for chunk, start in enumerate(range(0, n_docs, shard_docs)):
+        label = piece_label(fid, chunk)
+        end = min(start + shard_docs, n_docs)
+        out.append(Shard(label, [Piece(path, start, end, label)]))
+    return out
+
+
+def plan_shards(files: Sequence[tuple[str, int]], shard_docs: int) -> list[Shard]:
+    """Shards of files given as (path, number of kept documents) in reading order."""
+    if shard_docs < 1:
+        raise ValueError(f"shard_docs must be at least 1 (got {shard_docs})")
+    shards: list[Shard] = []
+    group: Shard | None = None
+    for path, n_docs in files:
+        if n_docs <= 0:
+            continue
+        fid = file_id(path)
+        if n_docs >= shard_docs:
+            shards.extend(_chunks(path, fid, n_docs, shard_docs))
+            group = None
+            continue
+        cut = starts_group(fid, n_docs, shard_docs) or group is None
+        if cut or group.n_docs + n_docs > 2 * shard_docs:
+            group = Shard(piece_label(fid, 0))
+            shards.append(group)
+        group.pieces.append(Piece(path, 0, n_docs, piece_label(fid, 0)))
+    return shards
+
+
+def locate(shards: Sequence[Shard]) -> dict[str, list[tuple[int, Shard, Piece]]]:
+    """path -> its pieces as (first position, shard, piece), sorted by position."""
+    where: dict[str, list[tuple[int, Shard, Piece]]] = {}
+    for shard in shards:
+        for piece in shard.pieces:
+            where.setdefault(piece.path, []).append((piece.start, shard, piece))
+    for pieces in where.values():
+        pieces.sort(key=lambda t: t[0])
+    return where
 
 
 _TABLE_CACHE: dict[str, tuple[tuple[int, int], dict[str, str]]] = {}
 
 
 def shard_digests(table: str | os.PathLike) -> dict[str, str]:
-    """shard label -> sha256 from shards.tsv, parsed once per file version (the Snakefile
-    asks once per extract job; re-reading the table each time made the DAG quadratic)."""
+    """shard label -> sha256 from shards.tsv (in the table's order), parsed once per file
+    version (the Snakefile asks once per extract job; re-reading made the DAG quadratic)."""
     path = str(table)
     st = os.stat(path)
     stamp = (st.st_mtime_ns, st.st_size)
@@ -67,6 +131,11 @@ def shard_digests(table: str | os.PathLike) -> dict[str, str]:
             digests[shard] = digest
     _TABLE_CACHE[path] = (stamp, digests)
     return digests
+
+
+def is_shard_file(name: str) -> bool:
+    """A shard file name of this or an earlier layout (numbered shards of hash sharding)."""
+    return re.fullmatch(rf"(?:{LABEL_PATTERN}|\d{{3,}})\.jsonl", name) is not None
 
 
 def listing_digest(paths: list[str], list_files) -> str:

@@ -25,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 
 from mirlens.errors import MirlensError
-from mirlens.io import atomic_open, read_tsv
+from mirlens.io import atomic_open
 from mirlens.targets.genes import GeneIndex, gene_stats, species_taxid
 
 log = logging.getLogger(__name__)
@@ -139,10 +139,13 @@ class EncoriClient:
 
 
 def _run_names(args: argparse.Namespace, mirnas: list[str]) -> dict[str, str]:
-    """MIMAT -> current miRBase name, from mirnas.tsv's ``name`` column or --mirbase."""
-    df = read_tsv(args.mirnas) if Path(args.mirnas).stat().st_size else pd.DataFrame()
-    if "name" in df.columns:
-        return dict(zip(df["mirbase_id"], df["name"], strict=True))
+    """MIMAT -> current miRBase name, from --mirnas (the FASTA, or mirnas.tsv with a
+    ``name`` column) or --mirbase."""
+    from mirlens.targets.select import read_run_names
+
+    names = read_run_names(args.mirnas)
+    if any(name != acc for acc, name in names.items()):
+        return names
     if not getattr(args, "mirbase", None):
         raise MirlensError("ENCORI needs miRNA names: a 'name' column in --mirnas or --mirbase")
     from mirlens.targets.names import MirnaNames

@@ -135,16 +135,28 @@ def harmonise(table: pa.Table | pd.DataFrame, source: str) -> pd.DataFrame:
     return df[cols].reset_index(drop=True)
 
 
-def read_run_mirnas(path: PathLike) -> list[str]:
+def read_run_names(path: PathLike) -> dict[str, str]:
+    """MIMAT -> name of the run's miRNAs, from mirnas.tsv (columns mirbase_id, name) or from
+    its FASTA (``>name MIMAT``), which the workflow passes: it changes only with the set."""
     path = Path(path)
     if not path.is_file():
         raise MirlensError(f"miRNA table not found: {path}")
     if path.stat().st_size == 0:
-        return []
+        return {}
+    with open(path, encoding="utf-8") as fh:
+        if fh.read(1) == ">":
+            fh.seek(0)
+            heads = [line[1:].split() for line in fh if line.startswith(">")]
+            return {h[1]: h[0] for h in heads if len(h) >= 2}
     df = read_tsv(path)
     if "mirbase_id" not in df.columns:
         raise MirlensError(f"{path}: no column 'mirbase_id' (columns: {list(df.columns)})")
-    return sorted({m for m in df["mirbase_id"] if m})
+    names = df["name"] if "name" in df.columns else df["mirbase_id"]
+    return {m: n for m, n in zip(df["mirbase_id"], names, strict=True) if m}
+
+
+def read_run_mirnas(path: PathLike) -> list[str]:
+    return sorted(read_run_names(path))
 
 
 def select_run(store: PathLike, source: str, mirnas: list[str], opts: dict) -> pd.DataFrame:
@@ -168,7 +180,7 @@ def write_parquet(df: pd.DataFrame, path: PathLike) -> None:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--source", required=True, choices=SOURCES)
     parser.add_argument("--store", help="Parquet store from `targets-parse` (not for encori)")
-    parser.add_argument("--mirnas", required=True, help="run miRNA table (column mirbase_id)")
+    parser.add_argument("--mirnas", required=True, help="run miRNAs: mirnas.tsv or its FASTA")
     parser.add_argument("--out", required=True, help="TSV of the run's miRNAs' targets")
     parser.add_argument("--all-out", required=True, help="Parquet: thresholds over ALL miRNAs")
     parser.add_argument("--stats", required=True, help="JSON stats")
