@@ -124,3 +124,31 @@ def test_nouns_of_change_and_list_introducers(extractor, lexicon):  # noqa: F811
     assert claims_of(extractor, lexicon, text)[("miR-9", "CDH1")]["asserted"]
     text = "A strong association between the expression levels of miR-9 and CDH1 was seen."
     assert claims_of(extractor, lexicon, text)[("miR-9", "CDH1")]["asserted"]
+
+
+def test_long_form_of_an_abbreviation(lexicon):  # noqa: F811
+    from mirlens.text.abbreviations import long_form
+
+    before = "the 3'UTR of beta-site amyloid precursor protein-cleaving enzyme 1"
+    assert long_form("BACE1", before) == "beta-site amyloid precursor protein-cleaving enzyme 1"
+    assert long_form("XYZ9", "no such letters here") is None
+
+
+def test_a_document_defines_gene_names(extractor, lexicon):  # noqa: F811
+    text = (
+        "miR-205 lowers lipoprotein receptor-related protein 1 (LRP1) in neurons. "
+        "In the cortex miR-205 represses lipoprotein receptor-related protein 1 as well. "
+        "The transentorhinal cortex (TEC) is thin."
+    )
+    recs = claims_of_all(extractor, lexicon, text)
+    assert {(r["gene_text"], r["gene_symbol"]) for r in recs} == {
+        ("lipoprotein receptor-related protein 1", "LRP1"), ("LRP1", "LRP1")
+    }  # fmt: skip
+    second = [r for r in recs if r["mirna_start"] > text.index("cortex")]
+    assert second and all(r["asserted"] for r in second)
+    # an abbreviation whose long form is none of the gene's words defines nothing
+    from mirlens.text.abbreviations import defined_names
+
+    assert defined_names(text, lexicon) == {
+        "lipoprotein receptor-related protein 1": ("LRP1", lexicon.lookup("LRP1")[1])
+    }

@@ -25,6 +25,7 @@ import logging
 import re
 from collections.abc import Iterable, Iterator
 
+from mirlens.text.abbreviations import defined_names, with_defined
 from mirlens.text.genes import GeneHit, GeneLexicon
 
 log = logging.getLogger(__name__)
@@ -369,12 +370,14 @@ def document_claims(
     for m in mentions:
         by_sentence.setdefault((m["sentence_start"], len(m["sentence"])), []).append(m)
     out: list[dict] = []
+    defined = defined_names(text, lexicon) if by_sentence else {}
     for (s0, _n), ms in sorted(by_sentence.items()):
         sentence = ms[0]["sentence"]
         taken = [(m["group_start"], m["group_end"]) for m in ms]
+        s1 = s0 + len(sentence)
         genes = [
             g
-            for g in lexicon.find(text, s0, s0 + len(sentence))
+            for g in with_defined(lexicon.find(text, s0, s1), text, s0, s1, defined)
             if not any(g.start < e and s < g.end for s, e in taken)
         ]
         if genes:
