@@ -206,9 +206,9 @@ class GeneLexicon:
             found = None
             # a span with a space can only be a name or spelt-out symbol: skip it unless its
             # first word starts one (most words start none: the scan's main saving)
-            first = fold(text[toks[i][0] : toks[i][1]]).lower()
-            named = first in self.first_words or fold(text[toks[i][0] : word[i]]).lower() in (
-                self.first_words
+            s = toks[i][0]
+            named = fold(text[s : toks[i][1]]).lower() in self.first_words or (
+                word[i] > toks[i][1] and fold(text[s : word[i]]).lower() in self.first_words
             )
             for j in range(min(n, i + self.max_words, run[i]), i, -1):
                 s, e = toks[i][0], toks[j - 1][1]
