@@ -1,20 +1,29 @@
 """miRNA -> gene claims: pairs in one sentence, and whether the sentence states the relation.
 
 Rule-based in the spirit of miRTex. Every miRNA mention and every gene name of a sentence
-form a pair; a pair is *asserted* when the words that join the two say that one acts on
-the other, and a *co-mention* otherwise. The rules, in order:
+(including the long forms the document defines, :mod:`mirlens.text.abbreviations`) form a
+pair; a pair is *asserted* when the words that join the two say that one acts on the
+other, and a *co-mention* otherwise. The rules, in order:
 
-1. the pair is in one clause: no ';', 'whereas', 'while', 'but' between them;
-2. the pair is the nearest instance: no other mention of the same miRNA or gene between;
+1. the pair is in one clause: no ';', 'whereas', 'while', 'but' (except 'but not') between;
+2. the pair is the nearest instance: no other mention of the same miRNA or gene between,
+   unless that one is an apposition ("CCNE1 (encoding cyclin E1)"), a context ("miR-29c
+   transgenic mice"), or a second object of the same relation ("represses FBXW7 by
+   binding the 3'UTR of FBXW7");
 3. other miRNAs (or genes) between them are list members of the pair's own entity
    ("miR-15a and miR-16 target BCL2"; "miR-21 targets PTEN, PDCD4 and RECK");
 4. a trigger joins them: a verb or noun of targeting, binding (3'UTR), regulation or
    association between the two, or a passive/nominal form around them
-   ("PTEN, a miR-21 target", "suppression of PTEN by miR-21", "miR-21-mediated");
-5. at most :data:`MAX_WORDS` words apart.
-Negation ("did not affect", "independent of") and hedging ("may target", "predicted") are
-recorded beside the decision: a negated claim is asserted (the sentence speaks about the
-pair) with ``negated`` true, and is no evidence that the miRNA acts on the gene.
+   ("PTEN, a miR-21 target", "suppression of PTEN by miR-21", "miR-21-mediated",
+   "the miR-34a/AXL axis", "miR-9 and CDH1 are coexpressed");
+5. at most :data:`MAX_WORDS` words apart; a gene naming a context ("IL-6-stressed",
+   "Notch signalling", "NKG2D ligand") is no target.
+Negation ("did not affect", "independent of", "but not KRAS") and hedging ("may target",
+"predicted", read near the pair) are recorded beside the decision: a negated claim is
+asserted (the sentence speaks about the pair) with ``negated`` true, and is no evidence
+that the miRNA acts on the gene. ``direction`` is the sign of the relation word nearest
+the gene, turned when the miRNA itself is lowered ("knockdown of miR-221 raised CDKN1B":
+represses).
 """
 
 from __future__ import annotations
