@@ -222,6 +222,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="mirnas.tsv")
     parser.add_argument("--fasta", required=True, help="FASTA of the miRNAs")
     parser.add_argument("--unresolved", required=True, help="unresolved.tsv")
+    parser.add_argument("--cache-dir", default=None, help="folder for the pickled release")
+
+
+def cached_release(
+    mirbase: str, family_info: str | None, species: list[str], cache_dir: str | None
+) -> MirbaseRelease:
+    """The miRBase release with ``species`` indexed, pickled under ``cache_dir`` (parsing
+    and indexing take 3-5 s)."""
+    from mirlens.memo import memo_key, memoised
+
+    def build() -> MirbaseRelease:
+        release = load_release(mirbase, family_info, 10_000)
+        for sp in species:
+            release.species(sp)
+        return release
+
+    if not cache_dir:
+        return build()
+    key = memo_key("release", ["mirbase.py", "text"], [mirbase, family_info or "", *species])
+    return memoised(Path(cache_dir) / f"release-{key}.pickle", build)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -234,8 +254,10 @@ def run(args: argparse.Namespace) -> int:
             write_tsv(mentions_table(rows), args.out_mentions)
         mirna_parts.append(mirna_summary(rows))
         unresolved_parts.append(unresolved_summary(rows))
-    release = load_release(args.mirbase, family_info, 10_000)
-    mirnas = mirna_table(merge_mirna_summaries(mirna_parts), release)
+    summary = merge_mirna_summaries(mirna_parts)
+    species = sorted(set(summary["species"])) if len(summary) else []
+    release = cached_release(args.mirbase, family_info, species, args.cache_dir)
+    mirnas = mirna_table(summary, release)
     write_tsv(mirnas, args.out)
     write_fasta(mirnas, args.fasta)
     unresolved = unresolved_table(unresolved_parts)

@@ -21,12 +21,11 @@ import argparse
 import hashlib
 import json
 import logging
-import os
-import pickle
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from mirlens.io import atomic_open
+from mirlens.memo import memo_key, memoised
 
 log = logging.getLogger(__name__)
 
@@ -38,34 +37,11 @@ CODE = ["mirbase.py", "shard_extract.py", "text", "themes.py"]  # themes: the co
 NOT_KEYED = {"shard", "out", "mirnas_out", "unresolved_out", "cache_dir"}
 
 
-def _file_digest(path: Path, h) -> None:
-    h.update(str(path.name).encode() + b"\0")
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            h.update(block)
-
-
-def _tree_digest(path: Path, h) -> None:
-    if path.is_dir():
-        for child in sorted(path.rglob("*")):
-            if child.is_file() and "__pycache__" not in child.parts:
-                _file_digest(child, h)
-    elif path.is_file():
-        _file_digest(path, h)
-
-
 def cache_key(args: argparse.Namespace) -> str:
     """sha256 (16 hex) of the code, the release files and every option of the extraction."""
-    h = hashlib.sha256(f"mirlens extract-shard {CACHE_VERSION}\n".encode())
-    for name in CODE:
-        _tree_digest(PKG / name, h)
-    for name, value in sorted(vars(args).items()):
-        if name in NOT_KEYED:
-            continue
-        h.update(f"{name}={value}\n".encode())
-        if isinstance(value, str) and value and os.path.exists(value):
-            _tree_digest(Path(value), h)  # a file or folder option counts by its content
-    return h.hexdigest()[:16]
+    # name, then value: a file or folder option counts by its content
+    parts = [x for k, v in sorted(vars(args).items()) if k not in NOT_KEYED for x in (k, v)]
+    return memo_key(f"extract-shard {CACHE_VERSION}", CODE, parts)
 
 
 Doc = tuple[str, str, str, str]  # doc_id, sha256 of the text, text, cache piece
@@ -112,28 +88,17 @@ def store_cache(path: Path, entries: dict[tuple[str, str], list[dict]]) -> None:
 
 def cached_release(folder: Path, args: argparse.Namespace):
     """The miRBase release with the run's species indexed, unpickled from the cache folder
-    (~0.5 s) or parsed (~5-10 s) and pickled there. The folder's key covers the release
-    files, the code and the options, so a pickle never outlives what it was built from;
-    the cache folder is the workflow's own, never a user's file."""
+    (~0.5 s) or parsed (~5-10 s) and pickled there (the folder's key covers the release
+    files, the code and the options)."""
     from mirlens.text.extract import load_release, resolve_family_info
 
-    path = folder / "release.pickle"
-    if path.is_file():
-        try:
-            with open(path, "rb") as fh:
-                return pickle.load(fh)
-        except Exception as exc:  # a damaged pickle only costs a parse
-            log.warning("ignoring unreadable release cache %s: %s", path, exc)
-    release = load_release(
-        args.mirbase, resolve_family_info(args.family_info), args.cluster_distance
-    )
-    release.species(args.species)
-    try:
-        with atomic_open(path, "wb") as fh:
-            pickle.dump(release, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    except OSError as exc:
-        log.warning("cannot write release cache %s: %s", path, exc)
-    return release
+    def build():
+        family_info = resolve_family_info(args.family_info)
+        release = load_release(args.mirbase, family_info, args.cluster_distance)
+        release.species(args.species)
+        return release
+
+    return memoised(folder / "release.pickle", build)
 
 
 def extract_new(docs: list[Doc], args: argparse.Namespace, folder: Path) -> Iterator[dict]:

@@ -19,7 +19,7 @@ rule claims:
     shell:
         "python -m mirlens claims {input.shard:q} --mentions {input.mentions:q}"
         " --out {output:q} --species {params.species}"
-        " --gene-info {input.gene_info:q} > {log:q} 2>&1"
+        " --gene-info {input.gene_info:q} --cache-dir resources/cache/claims > {log:q} 2>&1"
 
 
 rule claims_table:

@@ -23,7 +23,8 @@ checkpoint mirnas:
         "python -m mirlens mirnas --mirna-summaries {input.mirnas:q}"
         " --unresolved-summaries {input.unresolved:q} --mirbase {params.mirbase:q}"
         " --family-info {input.family_info:q} --out {output.mirnas:q}"
-        " --fasta {output.fasta:q} --unresolved {output.unresolved:q} > {log:q} 2>&1"
+        " --fasta {output.fasta:q} --unresolved {output.unresolved:q}"
+        " --cache-dir resources/cache/mirnas > {log:q} 2>&1"
 
 
 rule mentions:
