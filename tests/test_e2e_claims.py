@@ -47,13 +47,9 @@ def test_literature_source_in_consensus(panc_run, tmp_path):
     assert set(lit["mirbase_id"]) <= run_mirnas
     sources = ["targetscan", "mirdb", "mirtarbase"]
     inputs = [str(res / f"targets/{s}.tsv") for s in sources] + [str(out)]
-    alls = [str(res / f"targets/{s}.all.parquet") for s in sources] + [str(all_out)]
     cons = tmp_path / "consensus.tsv"
-    argv = ["consensus", "--inputs", *inputs, "--all-inputs", *alls, "--min-sources", "1",
-            "--mode", "validated", "--out", str(cons),
-            "--background-out", str(tmp_path / "bg.parquet"),
-            "--universe-out", str(tmp_path / "universe.txt"),
-            "--stats", str(tmp_path / "consensus.stats.json")]  # fmt: skip
+    argv = ["consensus", "--inputs", *inputs, "--min-sources", "1", "--mode", "validated",
+            "--out", str(cons), "--stats", str(tmp_path / "consensus.stats.json")]  # fmt: skip
     assert main(argv) == 0
     table = read(cons)
     claimed = set(zip(lit["mirbase_id"], lit["gene_symbol"], strict=True))

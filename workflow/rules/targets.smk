@@ -38,7 +38,6 @@ rule targets_select:
             caption="../report/targets.rst",
             category="Targets",
         ),
-        all="results/targets/{source}.all.parquet",
         stats="results/targets/{source}.stats.json",
     params:
         store=lambda w, input: f"--store {input.store}" if "store" in input.keys() else "",
@@ -52,7 +51,7 @@ rule targets_select:
     shell:
         "python -m mirlens targets-select --source {wildcards.source} {params.store}"
         " --mirnas {input.mirnas:q} {params.thresholds} --out {output.targets:q}"
-        " --all-out {output.all:q} --stats {output.stats:q} > {log:q} 2>&1"
+        " --stats {output.stats:q} > {log:q} 2>&1"
 
 
 rule consensus:

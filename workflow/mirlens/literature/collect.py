@@ -204,10 +204,10 @@ def spool_shards(spool: Path, plan: Assignment):
             if where is None:  # a duplicate that was not kept
                 continue
             label, piece = where
-            rec = {**json.loads(record), "piece": piece}
-            buffers.setdefault(label, []).append(
-                (json.dumps(rec, ensure_ascii=False) + "\n").encode("utf-8")
-            )
+            # the spooled record is a JSON object: its piece goes in before the closing brace
+            # (what json.dumps of the record with the key added gives, without parsing it)
+            line = record.rstrip(b"\n")[:-1] + f', "piece": "{piece}"}}\n'.encode()
+            buffers.setdefault(label, []).append(line)
             if len(buffers[label]) == plan.counts[label]:
                 yield label, b"".join(buffers.pop(label))
 

@@ -1,9 +1,10 @@
 """`mirlens targets-select`: one source's thresholds applied to a store, run's miRNAs selected.
 
-Thresholds apply to ALL miRNAs of the store (``--all-out``: the enrichment universe and the
-empirical null need them); the rows of the run's miRNAs (``mirnas.tsv`` column mirbase_id)
-go to the TSV, sorted by mirna, gene_symbol. ENCORI has no store: its API is queried per
-run miRNA, so its ``--all-out`` holds only the run's rows (see :mod:`mirlens.targets.encori`).
+The rows of the run's miRNAs (``mirnas.tsv`` column mirbase_id, or its FASTA) are read from
+the store alone (a Parquet filter) and go to the TSV, sorted by mirna, gene_symbol; the
+thresholds over ALL miRNAs (``--all-out``) are optional: the workflow builds the background
+once per release (`mirlens background`). ENCORI has no store: its API is queried per run
+miRNA, so its ``--all-out`` holds only the run's rows (see :mod:`mirlens.targets.encori`).
 
 Output columns: mirbase_id, mirna, gene_symbol, entrez_id, source, score, evidence, then the
 source's own columns (see ``EXTRA_COLUMNS``).
@@ -182,7 +183,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--store", help="Parquet store from `targets-parse` (not for encori)")
     parser.add_argument("--mirnas", required=True, help="run miRNAs: mirnas.tsv or its FASTA")
     parser.add_argument("--out", required=True, help="TSV of the run's miRNAs' targets")
-    parser.add_argument("--all-out", required=True, help="Parquet: thresholds over ALL miRNAs")
+    parser.add_argument("--all-out", default=None,
+                        help="Parquet: thresholds over ALL miRNAs (optional; the workflow "
+                        "builds the background per release with `mirlens background`)")  # fmt: skip
     parser.add_argument("--stats", required=True, help="JSON stats")
     ts = parser.add_argument_group("targetscan")
     ts.add_argument(
@@ -264,6 +267,32 @@ SOURCE_OPTIONS = {
 }
 
 
+def _from_store(
+    args: argparse.Namespace, mirnas: list[str], opts: dict, stats: dict
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """(run's rows, every miRNA's rows or None): the thresholds over the whole store only
+    when ``--all-out`` asks for it; otherwise the run's miRNAs are read alone (a Parquet
+    filter), which gives the same rows in the same order."""
+    if not args.store:
+        raise MirlensError(f"--store is required for source {args.source}")
+    found = store_source(args.store)
+    if found and found != args.source:
+        raise MirlensError(f"{args.store} is a {found} store, not {args.source}")
+    if not args.all_out:
+        return select_run(args.store, args.source, mirnas, opts), None
+    store = read_store(args.store)
+    stats["store_rows"] = store.num_rows
+    kept = threshold_filter(store, args.source, opts)
+    del store
+    all_df = harmonise(kept, args.source)
+    stats["all_rows_kept"] = len(all_df)
+    stats["all_mirnas"] = int(all_df["mirbase_id"].nunique())
+    stats["all_genes"] = int(all_df["gene_symbol"].nunique())
+    run_df = all_df[all_df["mirbase_id"].isin(mirnas)]
+    run_df = run_df.sort_values(["mirna", "gene_symbol", "entrez_id"], kind="mergesort")
+    return run_df, all_df
+
+
 def _opts(args: argparse.Namespace) -> dict:
     """The thresholds that apply to ``args.source`` (recorded in the stats)."""
     return {k: getattr(args, k, DEFAULTS[k]) for k in SOURCE_OPTIONS[args.source]}
@@ -289,21 +318,7 @@ def run(args: argparse.Namespace) -> int:
         all_df = run_df
         stats["all_out_is_run_only"] = True
     else:
-        if not args.store:
-            raise MirlensError(f"--store is required for source {args.source}")
-        found = store_source(args.store)
-        if found and found != args.source:
-            raise MirlensError(f"{args.store} is a {found} store, not {args.source}")
-        store = read_store(args.store)
-        stats["store_rows"] = store.num_rows
-        kept = threshold_filter(store, args.source, opts)
-        del store
-        all_df = harmonise(kept, args.source)
-        stats["all_rows_kept"] = len(all_df)
-        stats["all_mirnas"] = int(all_df["mirbase_id"].nunique())
-        stats["all_genes"] = int(all_df["gene_symbol"].nunique())
-        run_df = all_df[all_df["mirbase_id"].isin(mirnas)]
-        run_df = run_df.sort_values(["mirna", "gene_symbol", "entrez_id"], kind="mergesort")
+        run_df, all_df = _from_store(args, mirnas, opts, stats)
     run_df = run_df.reset_index(drop=True)
     with_targets = set(run_df["mirbase_id"])
     stats["rows_kept"] = len(run_df)
@@ -311,7 +326,8 @@ def run(args: argparse.Namespace) -> int:
     stats["run_mirnas_with_targets"] = len(with_targets)
     stats["run_mirnas_without_targets"] = [m for m in mirnas if m not in with_targets]
     write_tsv(run_df, args.out)
-    write_parquet(all_df, args.all_out)
+    if args.all_out:
+        write_parquet(all_df, args.all_out)
     write_json(stats, args.stats)
     log.info("%s: %d pairs for %d miRNAs", args.source, len(run_df), len(with_targets))
     return 0

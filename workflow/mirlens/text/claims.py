@@ -1,20 +1,29 @@
 """miRNA -> gene claims: pairs in one sentence, and whether the sentence states the relation.
 
 Rule-based in the spirit of miRTex. Every miRNA mention and every gene name of a sentence
-form a pair; a pair is *asserted* when the words that join the two say that one acts on
-the other, and a *co-mention* otherwise. The rules, in order:
+(including the long forms the document defines, :mod:`mirlens.text.abbreviations`) form a
+pair; a pair is *asserted* when the words that join the two say that one acts on the
+other, and a *co-mention* otherwise. The rules, in order:
 
-1. the pair is in one clause: no ';', 'whereas', 'while', 'but' between them;
-2. the pair is the nearest instance: no other mention of the same miRNA or gene between;
+1. the pair is in one clause: no ';', 'whereas', 'while', 'but' (except 'but not') between;
+2. the pair is the nearest instance: no other mention of the same miRNA or gene between,
+   unless that one is an apposition ("CCNE1 (encoding cyclin E1)"), a context ("miR-29c
+   transgenic mice"), or a second object of the same relation ("represses FBXW7 by
+   binding the 3'UTR of FBXW7");
 3. other miRNAs (or genes) between them are list members of the pair's own entity
    ("miR-15a and miR-16 target BCL2"; "miR-21 targets PTEN, PDCD4 and RECK");
 4. a trigger joins them: a verb or noun of targeting, binding (3'UTR), regulation or
    association between the two, or a passive/nominal form around them
-   ("PTEN, a miR-21 target", "suppression of PTEN by miR-21", "miR-21-mediated");
-5. at most :data:`MAX_WORDS` words apart.
-Negation ("did not affect", "independent of") and hedging ("may target", "predicted") are
-recorded beside the decision: a negated claim is asserted (the sentence speaks about the
-pair) with ``negated`` true, and is no evidence that the miRNA acts on the gene.
+   ("PTEN, a miR-21 target", "suppression of PTEN by miR-21", "miR-21-mediated",
+   "the miR-34a/AXL axis", "miR-9 and CDH1 are coexpressed");
+5. at most :data:`MAX_WORDS` words apart; a gene naming a context ("IL-6-stressed",
+   "Notch signalling", "NKG2D ligand") is no target.
+Negation ("did not affect", "independent of", "but not KRAS") and hedging ("may target",
+"predicted", read near the pair) are recorded beside the decision: a negated claim is
+asserted (the sentence speaks about the pair) with ``negated`` true, and is no evidence
+that the miRNA acts on the gene. ``direction`` is the sign of the relation word nearest
+the gene, turned when the miRNA itself is lowered ("knockdown of miR-221 raised CDKN1B":
+represses).
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from mirlens.text.abbreviations import defined_names, with_defined
 from mirlens.text.genes import GeneHit, GeneLexicon
 
 log = logging.getLogger(__name__)
@@ -46,10 +56,14 @@ CLAIM_FIELDS = [
 _UTR = r"3\W{0,2}\s?-?\s?(?:utr|untranslated)|binding[\s-]sites?|\bbind|recogni[sz]|seed"
 _TARGET = r"target"
 _DOWN = (
-    r"repress|suppress|inhibit|down-?\s?regulat|decreas|reduc|silenc|attenuat|diminish|"
-    r"lower|degrad|negative(?:ly)?|abolish|impair|knock|inverse|downregulat|loss of|block"
+    r"(?<!de)repress|suppress|inhibit|down-?\s?regulat|decreas|reduc|silenc|attenuat|diminish|"
+    r"lower|degrad|negative(?:ly)?|abolish|impair|knock|inverse|downregulat|loss of|block|"
+    r"abrogat"
 )
-_UP = r"up-?\s?regulat|increas|induc|activat|enhanc|promot|elevat|stimulat|restor|augment"
+_UP = (
+    r"up-?\s?regulat|\brais(?:e|ed|es|ing)\b|increas|induc|activat|enhanc|promot|elevat|"
+    r"stimulat|restor|augment|reinstat|derepress"
+)
 _REG = (
     r"regulat|modulat|control|affect|mediat|influenc|alter|depend|respons|correlat|"
     r"associat|link|interact|effect|express|level"
@@ -74,55 +88,96 @@ HEDGE = re.compile(
     re.I,
 )
 CLAUSE_BREAK = re.compile(
-    r";|\b(?:whereas|while|but|although|however)\b|,\s*(?:and\s+)?(?:we|they|thereby|thus)\b",
+    r";|\b(?:whereas|while|although|however)\b|\bbut\b(?!\s+(?:not|also)\b)|,\s*(?:and\s+)?(?:we|they|thereby|thus)\b",
     re.I,
 )
 MASK = "\u00a7"  # stands for another entity's characters in a masked sentence
 LIST_JOIN = re.compile(
     r"^(?:[\s,/&()*.\u00a7-]|\band\b|\bor\b|\bas well as\b|\bincluding\b|\bsuch as\b|"
     r"\bmiRNAs?\b|\bmicroRNAs?\b|\bmembers?\b|\bof\b|\bthe\b|\bboth\b|\bfamily\b|"
-    r"\bcluster\b|\bthat is\b|\bi\.?e\b|\be\.?g\b|\bgenes?\b|\bproteins?\b|\bmRNAs?\b)*$",
+    r"\bcluster\b|\bpr[ei]\b|\bthat is\b|\bi\.?e\b|\be\.?g\b|\bgenes?\b|\bproteins?\b|"
+    r"\bmRNAs?\b)*$",
     re.I,
 )
-APPOSITION = re.compile(r"^\s*[(\[]\s*$")
+# "MEF2C (myocyte enhancer factor 2C)", "CCNE1 (encoding cyclin E1)": one gene named twice
+APPOSITION = re.compile(r"^\s*[(\[]\s*(?:\w+\s+){0,2}$")
+# "N-myc, but not Gli1, induced miR-17": a 'not' right before an entity negates its pair
+NOT_OTHER = re.compile(r"\b(?:but\s+)?(?:not|nor)\s+(?:the\s+)?\u00a7+", re.I)  # negates that one
+NOT_BEFORE = re.compile(r"\b(?:not|nor|neither)\s+(?:the\s+|of\s+)?$", re.I)
 _LIST_ITEM = r"(?:[\s,()/\u00a7*-]|\band\b|\bor\b)"
 LIST_BEFORE = re.compile(f"{_LIST_ITEM}*$", re.I)
 LIST_AFTER = re.compile(f"{_LIST_ITEM}*", re.I)
 MODIFIER = re.compile(
-    r"\s*(?:\([^()]{1,20}\)\s*)?(?:[-\u2010\u2013]\s?(?:producing|associated|stressed|positive|"
+    r"\)?\s*(?:\([^()]{1,20}\)\s*)?(?:[-\u2010\u2013]\s?(?:producing|associated|stressed|positive|"
     r"negative|driven|expressing|treated|deficient|null|knockout|transgenic|secreting|related|"
-    r"dependent)\b|\+|\s+(?:signal{1,2}ing|pathways?|cascade|complex|mutations?|mutants?|"
-    r"variants?|polymorphisms?|copy[\s-]number|locus|adenomas?|carriers?)\b)",
+    r"dependent|converting|cleaving)\b|\+|\s+(?:signal{1,2}ing|pathways?|cascade|complex|"
+    r"mutations?|mutants?|variants?|polymorphisms?|copy[\s-]number|locus|adenomas?|carriers?|"
+    r"ligands?|receptors?|effectors?)\b)",
     re.I,
 )
 AND_WITH = re.compile(r"\b(?:and|with|to)\b", re.I)
-BY_OF = re.compile(r"\b(?:by|of|via|through|for)\b", re.I)
+# "suppression of PTEN by miR-21", "targets of miR-10b, including BIM": joins after a noun
+BY_OF = re.compile(r"\b(?:by|of|via|through|for|on|to|including|such as|namely)\b", re.I)
+# words that name the gene's product, not a second relation ("inhibition of X expression by")
+PRODUCT = re.compile(
+    r"\b(?:the|its|expression|levels?|proteins?|mRNAs?|genes?|transcripts?)\b", re.I
+)
+# "the miR-34a/AXL axis", "a miR-132-PTBP2 interaction": the pair named as one unit
+PAIR_UNIT = re.compile(
+    r"\s*(?:axis|interactions?|pathway|loop|circuit|network|feedback|pairs?|duplex)\b", re.I
+)
 # "PTEN, a miR-21 target", "miR-21-mediated", "a miR-107 binding site": trigger after the pair
 AFTER = re.compile(
     r"[\s*]*(?:-\s?)?(?:\w+\s)?(?:targets?\b|mediated|induced|dependent|regulated|targeted|"
-    r"binding|recogni|repress|suppress)",
+    r"binding|recogni|repress|suppress|3\W{0,2}\s?-?\s?(?:utr|untranslated)|"
+    r"(?:down|up)-?\s?regulation|reduction|decrease|increase|inhibition|silencing|induction)",
     re.I,
 )
+# "YES and STAT1 were verified as direct miR-145 targets": the gene is what the noun names
+COPULA = re.compile(
+    r"^\s*(?:(?:and|or|,)\s+\S+\s+)?(?:is|are|was|were|being|been)\s+(?:\w+\s+){0,2}?"
+    r"(?:as\s+)?(?:an?|the|two|several)?\s*(?:\w+\s+)?$",
+    re.I,
+)
+# "miR-9 targets REST and miR-9* targets CoREST": a verb after the second subject is its own
+ONLY_AND = re.compile(r"^\s*(?:and|or)\s*$", re.I)
 COORDINATED = re.compile(r"^\s*(?:\w+\s+){0,2}?(?:and|with|to)\s+(?:the\s+)?$", re.I)
 # "correlation between miR-107 and BACE1", "miR-107 and BACE1 levels were inversely correlated"
 PAIR_NOUN_BEFORE = re.compile(
     r"(?:correlat|associat|link|interact|relationship|interplay)\w*\s+(?:\w+\s+){0,3}?"
-    r"(?:between|of|with)\s+(?:the\s+)?(?:\w+\s+)?$",
+    r"(?:between|of|with)\s+(?:the\s+)?(?:(?:expression|levels?|of|mRNAs?|proteins?)\s+){0,3}$",
     re.I,
 )
 PAIR_VERB_AFTER = re.compile(
     r"(?:[\s\w()-]{0,40}?)\b(?:were|was|are|is)?\s*(?:\w+\s+){0,3}?"
-    r"(?:inversely |negatively |positively )?(?:correlat|associat)",
+    r"(?:inversely |negatively |positively )?(?:correlat|associat|co-?express|co-?regulat)",
     re.I,
 )
+PAIR_CONTEXT = re.compile(r"(?:[\w-]+\s+){0,2}" + PAIR_NOUN_BEFORE.pattern, re.I)
 # "suppression of PTEN by miR-21": a relation noun before the first entity, 'by'/'of' between
 NOMINAL_BEFORE = re.compile(
-    f"(?:{_UTR}|{_TARGET}|{_DOWN}|{_UP}|regulat|modulat)\\w*\\s+(?:of\\s+)?(?:the\\s+)?$", re.I
+    f"(?:{_UTR}|{_TARGET}|{_DOWN}|{_UP}|regulat|modulat)\\w*\\s+(?:\\w+\\s+)?(?:of\\s+)?(?:the\\s+)?"
+    r"(?:lncRNA\s+|gene\s+|protein\s+)?$",
+    re.I,
 )
 _WORD = re.compile(r"\w+")
+# the miRNA itself lowered: "inhibition of miR-21", "anti-miR-21", "miR-21 knockdown"
+MIRNA_DOWN_BEFORE = re.compile(
+    r"(?:\b(?:inhibit\w*|knock-?\s?down|silenc\w*|loss|deplet\w*|delet\w*|block\w*|"
+    r"down-?\s?regulat\w*|suppress\w*|reduc\w*|decreas\w*|low(?:er)?|antagoni[sz]\w*)"
+    r"\s+(?:of\s+)?(?:the\s+)?(?:endogenous\s+)?|\b(?:anti|antagomir|AS|LNA)-?\s?)$",
+    re.I,
+)
+MIRNA_DOWN_AFTER = re.compile(
+    r"\s*-?\s?(?:inhibit(?:ion|ors?)|knock-?\s?down|silencing|antagomirs?|sponges?|depletion|loss|"
+    r"down-?\s?regulation|deletion)\b",
+    re.I,
+)
 
 
-def classify(sentence: str, a: tuple[int, int], b: tuple[int, int]) -> dict:
+def classify(
+    sentence: str, a: tuple[int, int], b: tuple[int, int], mirna_first: bool = True
+) -> dict:
     """Decision fields of one pair; a and b are (start, end) in the sentence, a before b.
 
     ``sentence`` has the other entities masked (:func:`mask`), so that words inside names
@@ -135,12 +190,16 @@ def classify(sentence: str, a: tuple[int, int], b: tuple[int, int]) -> dict:
     lo = a[0] - lo
     hi = b[1] + len(LIST_AFTER.match(sentence, b[1])[0])
     before = sentence[max(0, lo - 60) : lo] + " "
+    nominal = NOMINAL_BEFORE.search(before)
+    paired = PAIR_NOUN_BEFORE.search(before) is not None and AND_WITH.search(between) is not None
     triggered = (
         TRIGGER.search(between) is not None
-        or (n_words <= 2 and BY_OF.search(between) is not None
-            and NOMINAL_BEFORE.search(before) is not None)
-        or (n_words <= 3 and AFTER.match(sentence, hi) is not None)
-        or (PAIR_NOUN_BEFORE.search(before) is not None and AND_WITH.search(between) is not None)
+        or (n_words - len(PRODUCT.findall(between)) <= 2 and BY_OF.search(between) is not None
+            and nominal is not None)
+        or (between.strip() in ("/", "-") and PAIR_UNIT.match(sentence, b[1]) is not None)
+        or ((n_words <= 3 or (n_words <= 6 and COPULA.match(between) is not None))
+            and AFTER.match(sentence, hi) is not None and not ONLY_AND.match(between))
+        or paired
         or (COORDINATED.match(between) is not None
             and PAIR_VERB_AFTER.match(sentence, hi) is not None)
     )  # fmt: skip
@@ -150,9 +209,18 @@ def classify(sentence: str, a: tuple[int, int], b: tuple[int, int]) -> dict:
     return {
         "asserted": asserted,
         "relation": relation if asserted else "co-mention",
-        "direction": _direction(between, relation) if asserted else "unknown",
-        "negated": asserted and NEGATION.search(between) is not None,
-        "hedged": asserted and HEDGE.search(sentence) is not None,
+        "direction": _polarity(
+            sentence, a, b, mirna_first, _context(before, nominal, paired), relation
+        )
+        if asserted
+        else "unknown",
+        "negated": asserted
+        and (
+            NEGATION.search(NOT_OTHER.sub("", between)) is not None
+            or NOT_BEFORE.search(sentence, 0, a[0]) is not None
+            or NOT_BEFORE.search(sentence, 0, b[0]) is not None
+        ),
+        "hedged": asserted and HEDGE.search(sentence, max(0, lo - 60), b[0]) is not None,
     }
 
 
@@ -164,15 +232,50 @@ def mask(sentence: str, spans: Iterable[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
-def _direction(span: str, relation: str) -> str:
-    down, up = DOWN.search(span), UP.search(span)
-    if down and not up:
-        return "represses"
-    if up and not down:
-        return "induces"
-    if not up and not down and relation in ("targets", "binds 3'UTR"):
-        return "represses"  # a miRNA binding its target's 3'UTR represses it
-    return "unknown"
+def _context(before: str, nominal: re.Match | None, paired: bool) -> str:
+    """The relation words before the pair: a relation noun ("down-regulation of"), or the
+    noun of a pair with its adjective ("an inverse correlation between")."""
+    if paired:
+        return PAIR_CONTEXT.search(before)[0]
+    return nominal[0] if nominal else ""
+
+
+def _polarity(
+    sentence: str, a: tuple, b: tuple, mirna_first: bool, nominal: str, relation: str
+) -> str:
+    """How the miRNA acts on the gene, from the words that join them: the words between,
+    a relation noun before the pair ("down-regulation of BRCA1 by miR-146a") and a
+    participle after it ("miR-22-induced"). A cue that the miRNA itself is lowered
+    ("inhibition of miR-21 increased PTEN", "PTEN rose after miR-21 knockdown") turns the
+    sign: the miRNA represses the gene."""
+    m0, m1 = a if mirna_first else b
+    lo, hi = a[1], b[0]
+    cue = MIRNA_DOWN_BEFORE.search(sentence, max(0, m0 - 40), m0)
+    if cue is None:
+        cue = MIRNA_DOWN_AFTER.match(sentence, m1)
+    if cue is not None and not mirna_first:
+        hi = min(hi, cue.start())  # the cue is no word about the gene
+    elif cue is not None:
+        lo = max(lo, cue.end())
+    if cue is not None and mirna_first:
+        nominal = ""  # "knockdown of miR-221 raised CDKN1B": the noun is the cue
+    words = nominal + " " + sentence[lo:hi]
+    after = AFTER.match(sentence, b[1])
+    if after is not None and len(_WORD.findall(sentence[a[1] : b[0]])) <= 3:
+        words += " " + after[0]
+    signs = sorted(
+        [(m.start(), -1) for m in DOWN.finditer(words)]
+        + [(m.start(), 1) for m in UP.finditer(words)]
+    )
+    if not signs:
+        if relation in ("targets", "binds 3'UTR"):
+            return "represses"  # a miRNA binding its target's 3'UTR represses it
+        return "unknown"
+    # several relation words: the one nearest the gene governs it ("miR-10 raised invasion
+    # through inhibition of HOXD10"; "down-regulation of BRCA1 induced by miR-146a")
+    sign = signs[-1][1] if mirna_first else signs[0][1]
+    sign = -sign if cue is not None else sign
+    return "represses" if sign < 0 else "induces"
 
 
 def _blocked(sentence: str, pair: tuple, others: list[tuple]) -> bool:
@@ -189,6 +292,14 @@ def _blocked(sentence: str, pair: tuple, others: list[tuple]) -> bool:
         if okey == bkey and APPOSITION.match(sentence[o1:b0]):
             continue
         if okey in (akey, bkey):
+            if (
+                oside == "g"
+                and TRIGGER.search(sentence, a1, o0)
+                and TRIGGER.search(sentence, o1, b0)
+            ):
+                continue  # "represses FBXW7 by binding the 3'UTR of FBXW7": both carry it
+            if oside == "m" and MODIFIER.match(sentence, o1) is not None:
+                continue  # "miR-29c transgenic mice": a context, not the miRNA acting
             return True
         if oside == "g":
             continue  # genes between: the miRNA acts on each gene its clause names
@@ -214,9 +325,10 @@ def sentence_claims(
         for g in genes:
             gg = (g.start - offset, g.end - offset, g.symbol, "g")
             first, second = (mm, gg) if mm[0] < gg[0] else (gg, mm)
-            fields = classify(masked, first[:2], second[:2])
+            fields = classify(masked, first[:2], second[:2], first is mm)
             if fields["asserted"] and (
-                _blocked(masked, (first, second), ents) or _modifier(sentence, g, offset)
+                _blocked(masked, (first, second), ents)
+                or (_modifier(sentence, g, offset) and not _unit(masked, first, second))
             ):
                 fields = {**fields, "asserted": False, "relation": "co-mention",
                           "direction": "unknown", "negated": False, "hedged": False}  # fmt: skip
@@ -228,6 +340,13 @@ def _modifier(sentence: str, g: GeneHit, offset: int) -> bool:
     """The gene names a context, not a target: "IL-6-stressed cells", "SHH-driven tumours",
     "the Notch signalling pathway", "KRAS mutations"."""
     return MODIFIER.match(sentence, g.end - offset) is not None
+
+
+def _unit(sentence: str, first: tuple, second: tuple) -> bool:
+    """The pair is named as one unit ("the miR-132/PTBP2 pathway"): no gene as context."""
+    return sentence[first[1] : second[0]].strip() in ("/", "-") and (
+        PAIR_UNIT.match(sentence, second[1]) is not None
+    )
 
 
 def _key(m: dict) -> str:
@@ -261,12 +380,14 @@ def document_claims(
     for m in mentions:
         by_sentence.setdefault((m["sentence_start"], len(m["sentence"])), []).append(m)
     out: list[dict] = []
+    defined = defined_names(text, lexicon) if by_sentence else {}
     for (s0, _n), ms in sorted(by_sentence.items()):
         sentence = ms[0]["sentence"]
         taken = [(m["group_start"], m["group_end"]) for m in ms]
+        s1 = s0 + len(sentence)
         genes = [
             g
-            for g in lexicon.find(text, s0, s0 + len(sentence))
+            for g in with_defined(lexicon.find(text, s0, s1), text, s0, s1, defined)
             if not any(g.start < e and s < g.end for s, e in taken)
         ]
         if genes:

@@ -7,13 +7,13 @@ says which are claims), sorted by document and offsets; list fields are ';'-join
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 
+from mirlens.errors import MirlensError
 from mirlens.io import write_tsv
 from mirlens.text.claims import CLAIM_FIELDS
 
@@ -22,16 +22,40 @@ LIST_FIELDS = ("mirbase_ids", "mirbase_names")
 FLAG_FIELDS = ("negated", "hedged", "asserted")
 
 
+def _schema():
+    import pyarrow as pa
+
+    types = {f: pa.string() for f in CLAIM_FIELDS}
+    types.update({f: pa.int64() for f in ("mirna_start", "mirna_end", "gene_start", "gene_end")})
+    types.update({f: pa.list_(pa.string()) for f in LIST_FIELDS})
+    types.update({f: pa.bool_() for f in FLAG_FIELDS})
+    return pa.schema([(f, types[f]) for f in CLAIM_FIELDS])
+
+
+def _read_jsonl(path: str | Path):
+    """One claims JSONL file as an Arrow table (pyarrow's JSON reader: no Python per row)."""
+    import pyarrow as pa
+    from pyarrow import json as pajson
+
+    schema = _schema()
+    if Path(path).stat().st_size == 0:
+        return schema.empty_table()
+    options = pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
+    try:
+        return pajson.read_json(path, parse_options=options).select(CLAIM_FIELDS)
+    except pa.ArrowInvalid as exc:
+        raise MirlensError(f"{path}: not a claims JSONL file ({exc})") from None
+
+
 def read_claims(paths: Iterable[str | Path]) -> pd.DataFrame:
-    rows = []
-    for path in paths:
-        with open(path, encoding="utf-8") as fh:
-            rows.extend(json.loads(line) for line in fh if line.strip())
-    df = pd.DataFrame(rows, columns=CLAIM_FIELDS)
+    import pyarrow as pa
+
+    tables = [_read_jsonl(p) for p in paths]
+    df = pa.concat_tables(tables or [_schema().empty_table()]).to_pandas()
     for c in LIST_FIELDS:
-        df[c] = df[c].map(lambda v: ";".join(v) if isinstance(v, list) else "")
+        df[c] = [";".join(v) if v is not None else "" for v in df[c]]
     for c in FLAG_FIELDS:
-        df[c] = df[c].map(lambda v: "true" if v else "false")
+        df[c] = ["true" if v else "false" for v in df[c]]
     df["sentence"] = df["sentence"].str.replace(r"[\t\r\n]+", " ", regex=True)
     keys = ["doc_id", "mirna_start", "gene_start", "mirna_end", "gene_end"]
     return df.sort_values(keys, kind="mergesort").reset_index(drop=True)

@@ -25,7 +25,7 @@ import gzip
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -43,6 +43,7 @@ GREEK = {
     "λ": "lambda", "μ": "mu", "ζ": "zeta", "η": "eta", "θ": "theta", "ω": "omega",
     "Α": "alpha", "Β": "beta", "Γ": "gamma", "Δ": "delta", "Κ": "kappa",
 }  # fmt: skip
+LATIN = {g: ("G" if name == "gamma" else name[0].upper()) for g, name in GREEK.items()}
 _GREEK_RE = re.compile("[" + "".join(GREEK) + "]")
 _SEP = re.compile(r"[\s\-\u2010-\u2015'’]+")
 
@@ -104,6 +105,8 @@ class GeneLexicon:
     exact: dict[str, tuple[str, str]]  # fold(symbol or alias) -> (symbol, GeneID)
     names: dict[str, tuple[str, str]]  # fold(full name or protein name).lower() -> same
     loose: dict[str, tuple[str, str]]  # fold(symbol or alias with a digit).lower() -> same
+    first_words: frozenset[str] = frozenset()  # lower-cased first words of spaced names
+    name_text: dict[str, str] = field(default_factory=dict)  # GeneID -> its names, lower
     max_words: int = 6
 
     @classmethod
@@ -123,10 +126,11 @@ class GeneLexicon:
             (fold(s), gid) for gid, _, syn, _ in rows for s in syn.split("|") if _usable_alias(s)
         )
         names = _unique(
-            (fold(n).lower(), gid)
+            (key, gid)
             for gid, _, _, nm in rows
             for n in nm.split("|")
             if _usable_name(n)
+            for key in _spellings(fold(n).lower())
         )
         exact = {k: (symbol_of[g], g) for k, g in aliases.items() if k not in symbols}
         exact.update(symbols)
@@ -139,9 +143,19 @@ class GeneLexicon:
         for key, hit in exact.items():
             if any(c.isdigit() for c in key):  # "Bcl2", "p53": case-insensitive only with a digit
                 loose.setdefault(key.lower(), hit)
-        return cls(exact, named, loose)
+        spaced = [n for _, _, _, nm in rows for n in nm.split("|") if " " in n]
+        spaced += [n for n in PROTEIN_NAMES if " " in n]
+        name_text = {gid: nm.lower() for gid, _, _, nm in rows if nm}
+        return cls(exact, named, loose, _first_words(spaced), name_text)
 
     def lookup(self, span: str) -> tuple[str, str] | None:
+        hit = self._lookup(span)
+        if hit is None and not span.isascii() and _GREEK_RE.search(span):
+            # "TβRII", "IκBα": papers abbreviate a Greek letter as the symbol's Latin one
+            hit = self._lookup(_GREEK_RE.sub(lambda m: LATIN[m[0]], span))
+        return hit
+
+    def _lookup(self, span: str) -> tuple[str, str] | None:
         key = fold(span)
         upper = key.upper()
         if upper in NOT_GENES:
@@ -150,6 +164,8 @@ class GeneLexicon:
         if hit is not None:
             return hit
         hit = self.names.get(key.lower())
+        if hit is None and span[-1].isdigit() and (" " in span or "-" in span):
+            hit = self._acronym(span)
         if hit is not None or " " in span:
             return hit
         if any(c.isdigit() for c in key):
@@ -158,17 +174,45 @@ class GeneLexicon:
             return self.exact.get(upper)  # "RhoA", "CoREST", "TrkA": symbols in mixed case
         return None
 
+    def _acronym(self, span: str) -> tuple[str, str] | None:
+        """A name spelt out by the words of its symbol: "high-mobility group A2" (HMGA2),
+        "pyruvate kinase type M2" (PKM2): the initials of two or more words, then the
+        last piece with its digit, form a symbol or unique alias of four or more letters,
+        and each word is one of that gene's names' words."""
+        *words, last = _ACRONYM_SPLIT.split(span)
+        if not words or words[0].lower() in _ACRONYM_SKIP:
+            return None
+        words = [w for w in words if w.lower() not in _ACRONYM_SKIP]
+        if len(words) < 2 or not all(_ACRONYM_WORD.match(w) for w in words):
+            return None
+        key = "".join(w[0] for w in words).upper() + last.upper()
+        hit = self.exact.get(key) if len(key) >= 4 else None
+        if hit is None:
+            return None
+        # the words must be the gene's own: "were down regulated and 12" is no WDR12
+        names = self.name_text.get(hit[1], "")
+        return hit if all(w.lower().rstrip("e") in names for w in words) else None
+
     def find(self, text: str, lo: int = 0, hi: int | None = None) -> list[GeneHit]:
         """Gene names in text[lo:hi], longest match first, left to right."""
         end = len(text) if hi is None else hi
         toks = [(m.start(), m.end()) for m in _TOKEN.finditer(text, lo, end)]
         hits: list[GeneHit] = []
-        i, n = 0, len(toks)
+        n = len(toks)
+        run = _run_ends(text, toks)
+        word = _word_ends(text, toks)
+        i = 0
         while i < n:
             found = None
-            for j in range(min(n, i + self.max_words), i, -1):
+            # a span with a space can only be a name or spelt-out symbol: skip it unless its
+            # first word starts one (most words start none: the scan's main saving)
+            s = toks[i][0]
+            named = fold(text[s : toks[i][1]]).lower() in self.first_words or (
+                word[i] > toks[i][1] and fold(text[s : word[i]]).lower() in self.first_words
+            )
+            for j in range(min(n, i + self.max_words, run[i]), i, -1):
                 s, e = toks[i][0], toks[j - 1][1]
-                if j - 1 > i and not _joined(text, toks, i, j):
+                if not named and j - 1 > i and " " in text[s:e]:
                     continue
                 hit = self.lookup(text[s:e])
                 if hit is not None:
@@ -182,16 +226,64 @@ class GeneLexicon:
         return hits
 
 
+_ACRONYM_SPLIT = re.compile(r"[\s-]+")
+_ACRONYM_WORD = re.compile(r"^[A-Za-z][a-z]{2,}$")
+_ACRONYM_SKIP = frozenset({"type", "of", "the", "and"})
+# British spellings of words in NCBI's (American) names: "neurone navigator 3" -> NAV3
+BRITISH = (
+    ("neuron", "neurone"), ("tumor", "tumour"), ("estrogen", "oestrogen"),
+    ("leukemia", "leukaemia"), ("hemoglobin", "haemoglobin"), ("ization", "isation"),
+)  # fmt: skip
+
+
+def _first_words(names: Iterable[str]) -> frozenset[str]:
+    """First words of names with spaces, as a span may begin: the first token ("cyclin")
+    and the first hyphenated word ("cyclin-dependent", folded), British spellings too."""
+    out = set()
+    for name in names:
+        for variant in _spellings(name.lower()):
+            tok = _TOKEN.search(variant)
+            if tok:
+                out.add(fold(tok[0]).lower())
+                out.add(fold(variant.split(" ", 1)[0]).lower())
+    return frozenset(out)
+
+
+def _word_ends(text: str, toks: list[tuple[int, int]]) -> list[int]:
+    """For each token, the text offset where its hyphen-joined word ends."""
+    ends = [e for _, e in toks]
+    for k in range(len(toks) - 2, -1, -1):
+        if text[toks[k][1] : toks[k + 1][0]] in ("-", "\u2010", "\u2013"):
+            ends[k] = ends[k + 1]
+    return ends
+
+
+def _spellings(key: str) -> list[str]:
+    out = [key]
+    for us, gb in BRITISH:
+        if us in key:
+            out.append(key.replace(us, gb))
+    return out
+
+
 # word pieces: letters/digits/Greek; a span of pieces is joined by single '-' or ' '
 _TOKEN = re.compile(r"[0-9A-Za-z\u0370-\u03ff]+")
 
 
-def _joined(text: str, toks: list[tuple[int, int]], i: int, j: int) -> bool:
-    for k in range(i, j - 1):
-        gap = text[toks[k][1] : toks[k + 1][0]]
-        if gap not in ("-", " ", "\u2010", "\u2013"):
-            return False
-    return True
+_JOINERS = frozenset(("-", " ", "\u2010", "\u2013"))
+
+
+def _run_ends(text: str, toks: list[tuple[int, int]]) -> list[int]:
+    """For each token, the end (exclusive) of the run of tokens joined to it by single
+    '-' or ' ': a name never spans another gap."""
+    n = len(toks)
+    out = [n] * n
+    for k in range(n - 2, -1, -1):
+        joined = text[toks[k][1] : toks[k + 1][0]] in _JOINERS
+        out[k] = out[k + 1] if joined else k + 1
+    if n:
+        out[n - 1] = n
+    return out
 
 
 def _usable(symbol: str) -> bool:
