@@ -64,14 +64,14 @@ def target_order(consensus: pd.DataFrame) -> pd.DataFrame:
 def targets_payload(ordered: pd.DataFrame, names: set[str]) -> tuple[dict, dict]:
     """Top targets per miRNA ([gene, tier, n sources]) and gene -> (tier, ns, position)."""
     keys: dict[str, dict[str, tuple]] = {}
-    mine = ordered[ordered["mirna"].isin(list(names))].drop_duplicates(["mirna", "gene"])
-    cols = [mine[c].tolist() for c in ("mirna", "gene", "tier", "ns")]
+    cols = [ordered[c].tolist() for c in ("mirna", "gene", "tier", "ns")]
     for mirna, gene, tier, ns in zip(*cols, strict=True):
-        key = keys.setdefault(mirna, {})
-        key[gene] = (int(tier), int(ns), len(key))
+        if mirna in names:
+            key = keys.setdefault(mirna, {})
+            key.setdefault(gene, (int(tier), int(ns), len(key)))
     tops = {}
     for mirna, key in keys.items():
-        genes = list(key)  # inserted in evidence order: positions 0, 1, ...
+        genes = sorted(key, key=lambda g: key[g][2])
         tops[mirna] = {
             "top": [[g, key[g][0], key[g][1]] for g in genes[:MAX_TARGETS]],
             "n": len(genes),
