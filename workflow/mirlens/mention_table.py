@@ -1,8 +1,8 @@
 """`mirlens mentions-table`: the per-shard mention Parquet files as one ``mentions.tsv``.
 
-The per-shard files (``results/mentions/<shard>.parquet``, all columns text) are the
-scalable store: ``pandas.read_parquet("results/mentions")`` reads them as one table. This
-person-readable TSV repeats them, sorted by (doc_id, start, end); a document lives in one
+The per-shard files (``results/mentions/<shard>.parquet``, all columns text; the
+``.mirnas``/``.unresolved`` files beside them are summaries) are the scalable store, which
+the evidence and the report read. This person-readable TSV repeats them, sorted by (doc_id, start, end); a document lives in one
 shard, so the order within a document is the shard's own.
 """
 
