@@ -90,10 +90,12 @@ def test_workflow_through_slurm_equals_local_run(
     assert len(submitted) >= 5, out[-4000:]
     assert submitted <= set(jobs), (submitted, jobs)
     assert {jobs[i]["state"] for i in submitted} == {"COMPLETED"}, jobs
-    # Groups and local rules kept the job count small: extraction is 8 shards in 2 jobs.
+    # Groups and local rules kept the job count small: extraction is 8 shards in 2 jobs of
+    # four, or in 1 (each DAG update after a checkpoint merges a group's components again,
+    # four at a time: `_update_group_components` in Snakemake's dag.py).
     assert len(submitted) <= 8, out[-4000:]
     what = [jobs[i]["comment"] for i in submitted]
-    assert sum(c.startswith("rule_extract") for c in what) == 2, what
+    assert 1 <= sum(c.startswith("rule_extract") for c in what) <= 2, what
     local_rules = ("fetch", "report", "provenance", "themes", "config_json")
     assert not [c for c in what if any(c.startswith(f"rule_{r}") for r in local_rules)], what
     # No job asked for more than the node has (the old profile's enrich=4 hung on 2 CPUs).
