@@ -2,8 +2,9 @@
 
 The per-shard files (``results/mentions/<shard>.parquet``, all columns text; the
 ``.mirnas``/``.unresolved`` files beside them are summaries) are the scalable store, which
-the evidence and the report read. This person-readable TSV repeats them, sorted by (doc_id, start, end); a document lives in one
-shard, so the order within a document is the shard's own.
+the evidence and the report read. This person-readable TSV repeats them, sorted by
+(doc_id, start, end); a document lives in one shard, so the order within a document is the
+shard's own.
 """
 
 from __future__ import annotations
