@@ -144,7 +144,7 @@ def _run_names(args: argparse.Namespace, mirnas: list[str]) -> dict[str, str]:
     from mirlens.targets.select import read_run_names
 
     names = read_run_names(args.mirnas)
-    if not names or any(name != acc for acc, name in names.items()):
+    if all(names.values()):
         return names
     if not getattr(args, "mirbase", None):
         raise MirlensError("ENCORI needs miRNA names: a 'name' column in --mirnas or --mirbase")

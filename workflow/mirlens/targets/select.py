@@ -136,23 +136,26 @@ def harmonise(table: pa.Table | pd.DataFrame, source: str) -> pd.DataFrame:
     return df[cols].reset_index(drop=True)
 
 
-def read_run_names(path: PathLike) -> dict[str, str]:
-    """MIMAT -> name of the run's miRNAs, from mirnas.tsv (columns mirbase_id, name) or from
-    its FASTA (``>name MIMAT``), which the workflow passes: it changes only with the set."""
+def read_run_names(path: PathLike) -> dict[str, str | None]:
+    """MIMAT -> name of the run's miRNAs (None where the input gives no name), from its FASTA
+    (``>name MIMAT``; the workflow passes it: it changes only with the set) or from
+    mirnas.tsv (column mirbase_id, and name if present)."""
     path = Path(path)
     if not path.is_file():
         raise MirlensError(f"miRNA table not found: {path}")
     if path.stat().st_size == 0:
         return {}
     with open(path, encoding="utf-8") as fh:
-        if fh.read(1) == ">":
-            fh.seek(0)
-            heads = [line[1:].split() for line in fh if line.startswith(">")]
-            return {h[1]: h[0] for h in heads if len(h) >= 2}
+        is_fasta = fh.read(1) == ">"
+    if is_fasta:
+        from mirlens.mirbase import read_mature
+
+        fasta = read_mature(path)
+        return dict(zip(fasta["mirbase_id"], fasta["name"], strict=True))
     df = read_tsv(path)
     if "mirbase_id" not in df.columns:
         raise MirlensError(f"{path}: no column 'mirbase_id' (columns: {list(df.columns)})")
-    names = df["name"] if "name" in df.columns else df["mirbase_id"]
+    names = df["name"] if "name" in df.columns else [None] * len(df)
     return {m: n for m, n in zip(df["mirbase_id"], names, strict=True) if m}
 
 
