@@ -26,8 +26,9 @@ import pandas as pd
 
 from mirlens.errors import MirlensError
 from mirlens.io import atomic_open, join_list, read_jsonl, write_tsv
+from mirlens.memo import memo_key
 from mirlens.mirbase import MirbaseRelease
-from mirlens.text.extract import DEFAULT_MIRBASE, FIELDS, load_release, resolve_family_info
+from mirlens.text.extract import DEFAULT_MIRBASE, FIELDS, cached_release, resolve_family_info
 
 log = logging.getLogger(__name__)
 
@@ -225,25 +226,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache-dir", default=None, help="folder for the pickled release")
 
 
-def cached_release(
-    mirbase: str, family_info: str | None, species: list[str], cache_dir: str | None
-) -> MirbaseRelease:
-    """The miRBase release with ``species`` indexed, pickled under ``cache_dir`` (parsing
-    and indexing take 3-5 s)."""
-    from mirlens.memo import memo_key, memoised
-
-    def build() -> MirbaseRelease:
-        release = load_release(mirbase, family_info, 10_000)
-        for sp in species:
-            release.species(sp)
-        return release
-
-    if not cache_dir:
-        return build()
-    key = memo_key("release", ["mirbase.py", "text"], [mirbase, family_info or "", *species])
-    return memoised(Path(cache_dir) / f"release-{key}.pickle", build)
-
-
 def run(args: argparse.Namespace) -> int:
     family_info = resolve_family_info(args.family_info)
     mirna_parts = read_parquets(args.mirna_summaries)
@@ -256,7 +238,11 @@ def run(args: argparse.Namespace) -> int:
         unresolved_parts.append(unresolved_summary(rows))
     summary = merge_mirna_summaries(mirna_parts)
     species = sorted(set(summary["species"])) if len(summary) else []
-    release = cached_release(args.mirbase, family_info, species, args.cache_dir)
+    path = None
+    if args.cache_dir:
+        key = memo_key("release", ["mirbase.py", "text"], [args.mirbase, family_info, *species])
+        path = Path(args.cache_dir) / f"release-{key}.pickle"
+    release = cached_release(path, args.mirbase, family_info, 10_000, species)
     mirnas = mirna_table(summary, release)
     write_tsv(mirnas, args.out)
     write_fasta(mirnas, args.fasta)

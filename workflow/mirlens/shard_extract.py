@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from mirlens.io import atomic_open
-from mirlens.memo import memo_key, memoised
+from mirlens.memo import memo_key
 
 log = logging.getLogger(__name__)
 
@@ -86,26 +86,22 @@ def store_cache(path: Path, entries: dict[tuple[str, str], list[dict]]) -> None:
         log.warning("cannot write extraction cache %s: %s", path, exc)
 
 
-def cached_release(folder: Path, args: argparse.Namespace):
-    """The miRBase release with the run's species indexed, unpickled from the cache folder
-    (~0.5 s) or parsed (~5-10 s) and pickled there (the folder's key covers the release
-    files, the code and the options)."""
-    from mirlens.text.extract import load_release, resolve_family_info
-
-    def build():
-        family_info = resolve_family_info(args.family_info)
-        release = load_release(args.mirbase, family_info, args.cluster_distance)
-        release.species(args.species)
-        return release
-
-    return memoised(folder / "release.pickle", build)
-
-
 def extract_new(docs: list[Doc], args: argparse.Namespace, folder: Path) -> Iterator[dict]:
     """Mention records of the given documents."""
-    from mirlens.text.extract import Normaliser, extract_documents, theme_hits
+    from mirlens.text.extract import (
+        Normaliser,
+        cached_release,
+        extract_documents,
+        resolve_family_info,
+        theme_hits,
+    )
 
-    norm = Normaliser(cached_release(folder, args), args.species, args.arm_policy)
+    # the folder's key covers the release files, the code and the options
+    release = cached_release(
+        folder / "release.pickle", args.mirbase, resolve_family_info(args.family_info),
+        args.cluster_distance, [args.species],
+    )  # fmt: skip
+    norm = Normaliser(release, args.species, args.arm_policy)
     themes = theme_hits(getattr(args, "themes", None))
     return extract_documents(((doc[0], doc[2]) for doc in docs), norm, themes)
 
