@@ -180,12 +180,11 @@ def assign(rows: list[dict[str, str]], kept: set[int], shard_docs: int) -> tuple
     row's shard and piece; fills the rows' shard column."""
     files, positions = file_sizes(rows)
     shards = plan_shards(files, shard_docs)
-    where = locate(shards)
+    find = locate(shards)
     out: dict[int, tuple[str, str]] = {}
     counts: dict[str, int] = {}
     for i in sorted(kept):
-        pos = positions[i]
-        _start, shard, piece = next(t for t in reversed(where[rows[i]["path"]]) if t[0] <= pos)
+        shard, piece = find(rows[i]["path"], positions[i])
         out[i] = (shard.label, piece.label)
         counts[shard.label] = counts.get(shard.label, 0) + 1
         rows[i]["shard"] = shard.label

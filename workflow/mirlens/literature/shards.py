@@ -24,7 +24,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,15 +101,22 @@ def plan_shards(files: Sequence[tuple[str, int]], shard_docs: int) -> list[Shard
     return shards
 
 
-def locate(shards: Sequence[Shard]) -> dict[str, list[tuple[int, Shard, Piece]]]:
-    """path -> its pieces as (first position, shard, piece), sorted by position."""
-    where: dict[str, list[tuple[int, Shard, Piece]]] = {}
+def locate(shards: Sequence[Shard]) -> Callable[[str, int], tuple[Shard, Piece]]:
+    """(path, position of a document in its file) -> its shard and piece (bisect over the
+    file's piece starts: a big file may have thousands of pieces)."""
+    by_path: dict[str, list[tuple[int, Shard, Piece]]] = {}
     for shard in shards:
         for piece in shard.pieces:
-            where.setdefault(piece.path, []).append((piece.start, shard, piece))
-    for pieces in where.values():
+            by_path.setdefault(piece.path, []).append((piece.start, shard, piece))
+    for pieces in by_path.values():
         pieces.sort(key=lambda t: t[0])
-    return where
+    starts = {path: [t[0] for t in pieces] for path, pieces in by_path.items()}
+
+    def find(path: str, pos: int) -> tuple[Shard, Piece]:
+        _start, shard, piece = by_path[path][bisect_right(starts[path], pos) - 1]
+        return shard, piece
+
+    return find
 
 
 _TABLE_CACHE: dict[str, tuple[tuple[int, int], dict[str, str]]] = {}

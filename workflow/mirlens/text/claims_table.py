@@ -32,12 +32,11 @@ def _schema():
     return pa.schema([(f, types[f]) for f in CLAIM_FIELDS])
 
 
-def _read_jsonl(path: str | Path):
+def _read_jsonl(path: str | Path, schema):
     """One claims JSONL file as an Arrow table (pyarrow's JSON reader: no Python per row)."""
     import pyarrow as pa
     from pyarrow import json as pajson
 
-    schema = _schema()
     if Path(path).stat().st_size == 0:
         return schema.empty_table()
     options = pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
@@ -50,8 +49,9 @@ def _read_jsonl(path: str | Path):
 def read_claims(paths: Iterable[str | Path]) -> pd.DataFrame:
     import pyarrow as pa
 
-    tables = [_read_jsonl(p) for p in paths]
-    df = pa.concat_tables(tables or [_schema().empty_table()]).to_pandas()
+    schema = _schema()
+    tables = [_read_jsonl(p, schema) for p in paths]
+    df = pa.concat_tables(tables or [schema.empty_table()]).to_pandas()
     for c in LIST_FIELDS:
         df[c] = [";".join(v) if v is not None else "" for v in df[c]]
     for c in FLAG_FIELDS:
