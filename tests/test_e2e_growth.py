@@ -10,7 +10,15 @@ from pathlib import Path
 
 import pytest
 import yaml
-from workflow_runs import digests, hallmark_only, jsonl, read, snakemake, write_config
+from workflow_runs import (
+    digests,
+    hallmark_only,
+    jsonl,
+    read,
+    snakemake,
+    workspace,
+    write_config,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -25,13 +33,6 @@ def fresh_workspace(root: Path, downloads: Path | None = None) -> Path:
         if entry.name != "cache":
             (res / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
     (root / "docs").mkdir()
-    return root
-
-
-def shared_workspace(root: Path, resources: Path) -> Path:
-    """A workspace on the suite's shared resources/ (downloads, stores and caches)."""
-    (root / "docs").mkdir(parents=True)
-    (root / "resources").symlink_to(resources, target_is_directory=True)
     return root
 
 
@@ -122,14 +123,15 @@ def ran(proc) -> set[str]:
 
 
 def test_new_papers_naming_known_mirnas_rerun_no_target_or_enrichment_job(
-    tmp_path, mirror_url, shared_resources, panc_records
+    tmp_path_factory, mirror_url, shared_resources, panc_records
 ):
     """New papers that name only miRNAs already named: their shard, the per-run tables, the
     evidence and the report rerun; target selection, consensus and enrichment (the miRNA set
     did not change) do not, and every table equals a from-scratch run's."""
     first = panc_records[:30]
     again = [dict(r, doc_id=f"again-{r['doc_id']}", pmid="") for r in first[:3]]
-    grow = shared_workspace(tmp_path / "grow", shared_resources)
+    grow = workspace(tmp_path_factory, "grow", shared_resources)
+    (grow / "docs").mkdir()
     write_config(grow, mirror_url, ["docs"], enrichment=hallmark_only())
     (grow / "docs/a.jsonl").write_text(jsonl(first))
     snakemake(grow)
@@ -139,7 +141,8 @@ def test_new_papers_naming_known_mirnas_rerun_no_target_or_enrichment_job(
     assert {"collect", "extract", "claims", "mirnas", "evidence", "report"} <= done, done
     assert not done & {"targets_select", "consensus", "enrich", "background"}, done
 
-    scratch = shared_workspace(tmp_path / "scratch", shared_resources)
+    scratch = workspace(tmp_path_factory, "scratch", shared_resources)
+    (scratch / "docs").mkdir()
     write_config(scratch, mirror_url, ["docs"], enrichment=hallmark_only())
     for name in ("a.jsonl", "b.jsonl"):
         (scratch / "docs" / name).write_bytes((grow / "docs" / name).read_bytes())
