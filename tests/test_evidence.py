@@ -8,12 +8,14 @@ import pandas as pd
 import pytest
 
 from mirlens.cli import main
+from mirlens.errors import MirlensError
 from mirlens.evidence.context import mention_themes, theme_documents, theme_genes
 from mirlens.evidence.stats import best_sets, themed_rows
 from mirlens.evidence.table import COLUMNS, rank
 from mirlens.evidence.targets import predicted_theme_targets, validated_theme_targets
 from mirlens.genesets import Library
 from mirlens.io import read_tsv
+from mirlens.theme_context import load_context
 from mirlens.themes import context_genes, load_themes
 
 THEMES = {
@@ -73,6 +75,36 @@ def test_theme_documents_count_documents_most_sentences_first(themes):
     assert rows["M155s", "immune"].n_theme_documents == 1  # every id of a mention counts
     assert ("M155", "EMT") not in rows and ("M200", "immune") not in rows
     assert len(docs) == 4
+
+
+def test_theme_context_file_gives_the_same_themes_and_genes(tmp_path):
+    """`mirlens theme-context` writes what evidence and extraction read instead of the
+    libraries: the context genes (every library agrees) and the union of the sets."""
+    (tmp_path / "themes.json").write_text(json.dumps(THEMES))
+    gmts = []
+    for name, lib in LIBRARIES.items():
+        lines = ["\t".join([s, "", *g]) for s, g in lib.sets.items()]
+        (tmp_path / f"{name}.gmt").write_text("\n".join(lines) + "\n")
+        gmts.append(f"{name}={tmp_path / f'{name}.gmt'}")
+    out = tmp_path / "context.json"
+    assert main(["theme-context", "--themes", str(tmp_path / "themes.json"), "--gmt", *gmts,
+                 "--out", str(out)]) == 0  # fmt: skip
+    themes, genes = load_context(out)
+    assert genes == theme_genes(load_themes(THEMES), LIBRARIES)
+    assert themes.hits("miR-21 and SNAI2 are co-expressed.") == ["EMT"]  # a context gene
+    assert themes.hits("miR-21 targets PTEN in lung cancer cells.") == []  # GO only
+    assert load_themes(out).hits("IL6 rose") == ["immune"]  # extraction reads it the same way
+    with pytest.raises(MirlensError, match="not a theme-context file"):
+        load_context(tmp_path / "themes.json")
+
+
+def test_mentions_themes_column_counts_as_matching_the_sentences(themes):
+    """Evidence reads the themes extraction wrote per mention (one matching per sentence,
+    at extraction); the result is the one of matching every sentence again."""
+    with_column = MENTIONS.assign(themes=[";".join(themes.hits(s)) for s in MENTIONS["sentence"]])
+    from_column = mention_themes(with_column)
+    assert from_column.equals(mention_themes(MENTIONS, themes))
+    assert len(from_column) == 6
 
 
 def test_validated_targets_strongest_first_and_predicted_counts():
@@ -172,6 +204,7 @@ def test_cli_writes_the_contract_table(tmp_path):
     ).to_csv(tmp_path / "hall.tsv", sep="\t", index=False)
     out = tmp_path / "evidence.tsv"
     argv = ["evidence", "--out", str(out), "--themes", str(tmp_path / "themes.json")]
+    argv += ["--sentence-themes", "match"]  # the TSV has no themes column
     for key in ("mentions", "mirnas", "consensus"):
         argv += [f"--{key}", str(tmp_path / f"{key}.tsv")]
     argv += ["--gmt", f"hall={tmp_path / 'hall.gmt'}", f"go={tmp_path / 'go.gmt'}"]

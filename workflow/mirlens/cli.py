@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "consensus": ("mirlens.targets.consensus", "combine per-source targets by consensus"),
     "genesets": ("mirlens.genesets", "normalise a gene-set library to GMT and check themes"),
     "background": ("mirlens.targets.background", "every miRNA's consensus targets, per release"),
+    "theme-context": ("mirlens.theme_context", "the themes with their genes, from the libraries"),
     "enrich-store": ("mirlens.enrichment.store_cli", "every miRNA's statistics, per release"),
     "enrich": ("mirlens.enrichment", "bias-corrected over-representation, themed FDR"),
     "evidence": ("mirlens.evidence.cli", "rank the miRNAs of each theme, with their evidence"),

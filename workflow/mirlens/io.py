@@ -19,6 +19,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
+from mirlens.errors import MirlensError
+
 if TYPE_CHECKING:  # pandas is imported lazily: the Snakefile imports this module's users
     import pandas as pd
 
@@ -266,6 +268,17 @@ def read_jsonl(path: str | os.PathLike) -> Iterator[dict]:
         for line in fh:
             if line.strip():
                 yield json.loads(line)
+
+
+def named_paths(values: Iterable[str] | None, flag: str) -> dict[str, Path]:
+    """``NAME=PATH`` command-line values (one per gene-set library) as a mapping."""
+    out: dict[str, Path] = {}
+    for value in values or []:
+        name, sep, path = value.partition("=")
+        if not sep or not name or not path:
+            raise MirlensError(f"{flag} expects LIBRARY=PATH, got {value!r}")
+        out[name] = Path(path)
+    return out
 
 
 def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:

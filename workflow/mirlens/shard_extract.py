@@ -174,7 +174,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--species", default="hsa", help="species when the text gives none")
     parser.add_argument("--arm-policy", default="both", choices=["both", "dominant"])
     parser.add_argument("--cluster-distance", type=int, default=10_000)
-    parser.add_argument("--themes", default=None, help="themes JSON: fills the 'themes' column")
+    parser.add_argument("--themes", default=None, help="theme-context JSON: fills 'themes'")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -44,6 +44,7 @@ from typing import Any
 from mirlens.errors import MirlensError
 
 VOCABULARY = "vocabulary"  # the reserved key of a theme; every other key is a library
+CONTEXT_FORMAT = "mirlens-theme-context/1"  # a themes file with genes (`mirlens.theme_context`)
 
 DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "κ": "kappa", "ɑ": "alpha"}
@@ -263,8 +264,11 @@ def parse_themes(data: Any, where: str = "themes") -> Themes:
 
 
 def load_themes(source: str | Path | Mapping[str, Any]) -> Themes:
-    """Themes from a mapping (the config's ``enrichment.themes``) or a THEMES.json file."""
+    """Themes from a mapping (the config's ``enrichment.themes``), a THEMES.json file, or a
+    theme-context file (`mirlens theme-context`: then they match their context genes too)."""
     if isinstance(source, Mapping):
+        if source.get("format") == CONTEXT_FORMAT:
+            return parse_themes(source["themes"]).with_genes(source["context_genes"])
         return parse_themes(source)
     path = Path(source)
     try:
@@ -273,4 +277,6 @@ def load_themes(source: str | Path | Mapping[str, Any]) -> Themes:
         raise MirlensError(f"themes file not found: {path}") from exc
     except json.JSONDecodeError as exc:
         raise MirlensError(f"themes file {path} is not valid JSON: {exc}") from exc
+    if isinstance(data, Mapping) and data.get("format") == CONTEXT_FORMAT:
+        return load_themes(data)
     return parse_themes(data, str(path))

@@ -28,6 +28,25 @@ rule genesets:
         " --name {wildcards.library} --themes {input.themes:q} --out {output:q} > {log:q} 2>&1"
 
 
+# The themes with their genes, read once from the libraries: extraction matches sentences
+# with them (the mentions' themes column), evidence takes the theme targets from them.
+rule theme_context:
+    input:
+        themes="results/enrichment/themes.json",
+        gmt=expand("resources/genesets/{library}.gmt", library=LIBRARIES),
+    output:
+        "results/enrichment/theme_context.json",
+    params:
+        gmt=lambda w, input: by_library(input.gmt),
+    log:
+        "logs/enrichment/theme_context.log",
+    conda:
+        "../envs/mirlens.yaml"
+    shell:
+        "python -m mirlens theme-context --themes {input.themes:q} --gmt {params.gmt}"
+        " --out {output:q} > {log:q} 2>&1"
+
+
 rule background:
     input:
         stores=[store_path(s) for s in BG_SOURCES],

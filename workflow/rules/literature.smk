@@ -69,7 +69,7 @@ rule extract:
         shard=shard_input,
         mirbase=mirbase_files(),
         family_info=db("targetscan.family_info"),
-        themes="results/enrichment/themes.json",
+        themes="results/enrichment/theme_context.json",
     output:
         mentions="results/mentions/{shard}.parquet",
         mirnas="results/mentions/{shard}.mirnas.parquet",

@@ -4,30 +4,17 @@ from __future__ import annotations
 
 import argparse
 import logging
-from pathlib import Path
 
 import pandas as pd
 
-from mirlens.errors import MirlensError
-from mirlens.evidence.context import mention_themes, read_mentions, theme_documents, theme_genes
+from mirlens.evidence.context import mention_themes, read_mentions, theme_documents
 from mirlens.evidence.stats import statistics
 from mirlens.evidence.table import evidence_table
 from mirlens.evidence.targets import predicted_theme_targets, validated_theme_targets
-from mirlens.genesets import read_gmt
-from mirlens.io import read_tsv, write_tsv
-from mirlens.themes import context_genes, load_themes
+from mirlens.io import named_paths, read_tsv, write_tsv
+from mirlens.themes import Themes
 
 log = logging.getLogger(__name__)
-
-
-def _by_library(values: list[str] | None, flag: str) -> dict[str, Path]:
-    out: dict[str, Path] = {}
-    for value in values or []:
-        library, sep, path = value.partition("=")
-        if not sep or not library or not path:
-            raise MirlensError(f"{flag} expects LIBRARY=PATH, got {value!r}")
-        out[library] = Path(path)
-    return out
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,22 +24,54 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mirnas", required=True, help="results/mirnas.tsv")
     parser.add_argument("--consensus", required=True, help="results/targets/consensus.tsv")
     parser.add_argument("--mirtarbase", help="results/targets/mirtarbase.tsv (validated pairs)")
-    parser.add_argument("--themes", required=True, help="THEMES.json (enrichment.themes)")
-    parser.add_argument("--gmt", nargs="+", required=True, metavar="LIB=GMT")
+    parser.add_argument(
+        "--themes",
+        required=True,
+        help="theme-context JSON (`mirlens theme-context`), or THEMES.json with --gmt",
+    )
+    parser.add_argument("--gmt", nargs="+", metavar="LIB=GMT", help="libraries, with THEMES.json")
+    parser.add_argument(
+        "--sentence-themes",
+        choices=["column", "match"],
+        default="column",
+        help="column: the mentions' themes column (extract-shard --themes with the "
+        "theme-context file); match: match every sentence here (mentions extracted without it)",
+    )
     parser.add_argument("--enrichment", nargs="*", default=[], metavar="LIB=TSV")
     parser.add_argument("--set-level", nargs="*", default=[], metavar="LIB=TSV")
     parser.add_argument("--species", default="hsa", help="miRBase species code of the rows")
     parser.add_argument("--alpha", type=float, default=0.05, help="themed FDR of 'enriched'")
-    parser.add_argument("--claims", help="results/claims.tsv: fills claimed_theme_genes")
+    parser.add_argument(
+        "--claims",
+        nargs="+",
+        help="per-shard claims JSONL files (or results/claims.tsv): fills claimed_theme_genes",
+    )
     parser.add_argument("--out", required=True, help="evidence table (TSV) to write")
 
 
+def theme_inputs(args: argparse.Namespace) -> tuple[Themes, dict[str, set[str]]]:
+    """(themes matching their context genes, theme -> set genes): from the theme-context
+    file, or built from THEMES.json and the libraries (--gmt)."""
+    from mirlens.theme_context import context_from_files, load_context, themes_and_genes
+
+    if args.gmt:
+        return themes_and_genes(context_from_files(args.themes, args.gmt))
+    return load_context(args.themes)
+
+
+def read_claims(paths: list[str]) -> pd.DataFrame:
+    """The claims' columns that evidence needs, from per-shard JSONL files or claims.tsv."""
+    from mirlens.targets.literature import NEEDED
+
+    if all(str(p).endswith(".jsonl") for p in paths):
+        from mirlens.text.claims_table import read_claims as read_jsonl
+
+        return read_jsonl(paths)[NEEDED]
+    return pd.concat([read_tsv(p, usecols=lambda c: c in NEEDED) for p in paths])
+
+
 def run(args: argparse.Namespace) -> int:
-    libraries = {lib: read_gmt(p, name=lib) for lib, p in _by_library(args.gmt, "--gmt").items()}
-    themes = load_themes(args.themes)
-    genes = theme_genes(themes, libraries)
-    sets = {name: library.sets for name, library in libraries.items()}
-    themes = themes.with_genes(context_genes(themes, sets))
+    themes, genes = theme_inputs(args)
     mirnas = read_tsv(args.mirnas)
     if "species" in mirnas:
         mirnas = mirnas[mirnas["species"] == args.species]
@@ -60,21 +79,21 @@ def run(args: argparse.Namespace) -> int:
     consensus = read_tsv(args.consensus, usecols=["mirbase_id", "gene_symbol", "n_predicted"])
     mirtarbase = read_tsv(args.mirtarbase) if args.mirtarbase else pd.DataFrame()
     names_to_ids = dict(zip(mirnas["name"], mirnas["mirbase_id"], strict=True))
+    matched = themes if args.sentence_themes == "match" else None
     parts = [
-        theme_documents(mention_themes(mentions, themes)),
+        theme_documents(mention_themes(mentions, matched)),
         validated_theme_targets(mirtarbase, genes),
         predicted_theme_targets(consensus, genes),
         statistics(
-            _by_library(args.enrichment, "--enrichment"),
-            _by_library(args.set_level, "--set-level"),
+            named_paths(args.enrichment, "--enrichment"),
+            named_paths(args.set_level, "--set-level"),
             names_to_ids,
         ),
     ]
     if args.claims:
-        from mirlens.targets.literature import NEEDED, claimed_pairs, claimed_theme_genes
+        from mirlens.targets.literature import claimed_pairs, claimed_theme_genes
 
-        claims = read_tsv(args.claims, usecols=lambda c: c in NEEDED)
-        parts.append(claimed_theme_genes(claimed_pairs(claims), genes))
+        parts.append(claimed_theme_genes(claimed_pairs(read_claims(args.claims)), genes))
     table = evidence_table(mirnas, themes.names, parts, args.alpha)
     write_tsv(table, args.out)
     log.info("%d miRNAs x %d themes -> %s", len(mirnas), len(themes.names), args.out)

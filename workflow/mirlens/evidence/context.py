@@ -3,7 +3,9 @@
 A document counts for (miRNA, theme) when a sentence of it that mentions the miRNA (a
 resolved mention, also through a family or cluster name) contains the theme's vocabulary
 or a usable gene symbol of the theme's sets that every library agrees on (rules in
-:mod:`mirlens.themes`, :func:`mirlens.themes.context_genes`).
+:mod:`mirlens.themes`, :func:`mirlens.themes.context_genes`). Extraction applies them
+once per sentence (the mentions' ``themes`` column, with the `mirlens theme-context` file);
+this step groups what it found.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ import pandas as pd
 
 from mirlens.genesets import Library
 from mirlens.io import join_by, read_columns, split_list
+from mirlens.theme_context import set_genes
 from mirlens.themes import Themes
 
 MAX_DOCUMENTS = 20  # theme_documents lists at most this many doc_ids (contract)
 CONTEXT_COLUMNS = ["mirbase_id", "theme", "n_theme_documents", "theme_documents"]
-MENTION_COLUMNS = ["doc_id", "sentence", "mirbase_ids", "status"]
+MENTION_COLUMNS = ["doc_id", "sentence", "mirbase_ids", "status", "themes"]
 
 
 def read_mentions(paths: Iterable[str | Path]) -> pd.DataFrame:
@@ -31,12 +34,7 @@ def read_mentions(paths: Iterable[str | Path]) -> pd.DataFrame:
 
 def theme_genes(themes: Themes, libraries: Mapping[str, Library]) -> dict[str, set[str]]:
     """Theme -> the genes (upper-case symbols) of its sets, over every library given."""
-    out: dict[str, set[str]] = {t: set() for t in themes.names}
-    for theme in themes.names:
-        for name, library in libraries.items():
-            for set_name in themes.set_names(theme, name):
-                out[theme].update(g.upper() for g in library.sets.get(set_name, []))
-    return out
+    return set_genes(themes, {name: library.sets for name, library in libraries.items()})
 
 
 def sentence_themes(sentences: Iterable[str], themes: Themes) -> dict[str, list[str]]:
@@ -44,16 +42,22 @@ def sentence_themes(sentences: Iterable[str], themes: Themes) -> dict[str, list[
     return {s: themes.hits(s) for s in dict.fromkeys(sentences)}
 
 
-def mention_themes(mentions: pd.DataFrame, themes: Themes) -> pd.DataFrame:
-    """One row per (mirbase_id, theme, doc_id, sentence) of resolved mentions in context."""
-    resolved = mentions.loc[mentions["status"] == "resolved", ["doc_id", "sentence", "mirbase_ids"]]
-    by_sentence = sentence_themes(resolved["sentence"], themes)
-    rows = resolved.assign(
-        mirbase_id=resolved["mirbase_ids"].map(split_list),
-        theme=resolved["sentence"].map(by_sentence),
+def mention_themes(mentions: pd.DataFrame, themes: Themes | None = None) -> pd.DataFrame:
+    """One row per (mirbase_id, theme, doc_id, sentence) of resolved mentions in context.
+
+    The themes of a sentence are the mentions' ``themes`` column, as extraction found them
+    with the theme-context file (so no sentence is matched again on a rerun), or, given
+    ``themes``, matched here (mention tables extracted without that file)."""
+    resolved = mentions.loc[mentions["status"] == "resolved"]
+    if themes is None:
+        theme = resolved["themes"].map(split_list)
+    else:
+        theme = resolved["sentence"].map(sentence_themes(resolved["sentence"], themes))
+    rows = resolved[["doc_id", "sentence", "mirbase_ids"]].assign(
+        mirbase_id=resolved["mirbase_ids"].map(split_list), theme=theme
     )
     rows = rows.explode("mirbase_id").explode("theme").dropna(subset=["mirbase_id", "theme"])
-    rows = rows[rows["mirbase_id"] != ""]
+    rows = rows[(rows["mirbase_id"] != "") & (rows["theme"] != "")]
     cols = ["mirbase_id", "theme", "doc_id", "sentence"]
     return rows[cols].drop_duplicates().reset_index(drop=True)
 

@@ -14,7 +14,8 @@
   precursor, lentivirus) near the mention, else ``none``.
 - ``sample``: ``exosome`` (exosomes, extracellular vesicles), ``serum``, ``plasma``,
   ``tissue``, ``cell line``, else ``unknown``; the most specific kind the sentence names.
-- ``themes``: theme names whose vocabulary the sentence hits (``Themes.hits``), when given.
+- ``themes``: theme names whose vocabulary (or context genes, given a theme-context file)
+  the sentence hits (``Themes.hits``), when given.
 
 Speed: a sentence is split into words once (one C-level ``finditer``); word kinds come from
 a memoised classifier, so a mention costs a short walk over its neighbouring words and

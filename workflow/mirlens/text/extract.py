@@ -19,8 +19,9 @@ Output record (one per mention; lists are JSON lists)::
                   enumeration/cluster expression the mention belongs to
     direction, role, sample, themes   the mention's context (``mirlens.text.context``):
                   level in the disease or sample (up/down/unchanged/unknown), mimic /
-                  inhibitor / none, the sample named, the themes whose vocabulary the
-                  sentence hits (``--themes``; empty without)
+                  inhibitor / none, the sample named, the themes whose vocabulary (and
+                  context genes, from a theme-context file) the sentence hits
+                  (``--themes``; empty without)
 """
 
 from __future__ import annotations
@@ -159,7 +160,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cluster-distance", type=int, default=10_000,
                         help="max bp between clustered hairpins (miRBase: 10000)")  # fmt: skip
     parser.add_argument("--themes", default=None,
-                        help="themes JSON (results/enrichment/themes.json)")  # fmt: skip
+                        help="themes JSON, or the theme-context JSON (with genes)")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
