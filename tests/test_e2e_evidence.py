@@ -42,3 +42,27 @@ def test_evidence_table_follows_contract_and_rank_rule(panc_run):
     assert (table["n_theme_documents"].astype(int) > 0).any()
     assert (table["validated_theme_targets"] != "").any()
     # claimed_theme_genes: checked against results/claims.tsv in test_e2e_claims.py
+
+
+def test_theme_context_from_extraction_matches_matching_every_sentence(panc_run, tmp_path):
+    """The run counts theme documents from the per-shard summaries that extraction wrote
+    (its themes column, one matching per sentence): evidence from mentions.tsv with every
+    sentence matched again against the same theme-context file is the same table."""
+    from mirlens.cli import main
+
+    results = panc_run / "results"
+    libraries = sorted(p.name.removesuffix(".set_level.tsv")
+                       for p in (results / "enrichment").glob("*.set_level.tsv"))  # fmt: skip
+    out = tmp_path / "evidence.tsv"
+    argv = ["evidence", "--mentions", str(results / "mentions.tsv"), "--sentence-themes", "match"]
+    argv += ["--themes", str(results / "enrichment/theme_context.json")]
+    argv += ["--mirnas", str(results / "mirnas.tsv"), "--claims", str(results / "claims.tsv")]
+    argv += ["--consensus", str(results / "targets/consensus.tsv")]
+    argv += ["--mirtarbase", str(results / "targets/mirtarbase.tsv")]
+    argv += ["--enrichment"] + [f"{lib}={results}/enrichment/{lib}.tsv" for lib in libraries]
+    argv += ["--set-level"] + [
+        f"{lib}={results}/enrichment/{lib}.set_level.tsv" for lib in libraries
+    ]
+    assert main([*argv, "--out", str(out)]) == 0
+    assert out.read_bytes() == (results / "evidence.tsv").read_bytes()
+    assert (read(out)["n_theme_documents"].astype(int) > 0).any()

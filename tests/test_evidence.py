@@ -9,7 +9,12 @@ import pytest
 
 from mirlens.cli import main
 from mirlens.errors import MirlensError
-from mirlens.evidence.context import mention_themes, theme_documents, theme_genes
+from mirlens.evidence.context import (
+    mention_themes,
+    sentences_per_document,
+    theme_documents,
+    theme_genes,
+)
 from mirlens.evidence.stats import best_sets, themed_rows
 from mirlens.evidence.table import COLUMNS, rank
 from mirlens.evidence.targets import predicted_theme_targets, validated_theme_targets
@@ -65,7 +70,7 @@ def test_theme_documents_count_documents_most_sentences_first(themes):
     mentions = pd.concat(
         [MENTIONS, MENTIONS.iloc[[0]].assign(status="unresolved", mirbase_ids="M21")]
     )
-    docs = theme_documents(mention_themes(mentions, themes))
+    docs = theme_documents(sentences_per_document(mention_themes(mentions, themes)))
     rows = {(r.mirbase_id, r.theme): r for r in docs.itertuples()}
     assert rows["M200", "EMT"].n_theme_documents == 2
     assert rows["M200", "EMT"].theme_documents == "d1;d2"  # d1 has two EMT sentences

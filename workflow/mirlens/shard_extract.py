@@ -11,8 +11,9 @@ The cache only saves time: the records are the ones a fresh extraction writes, s
 outputs are byte-identical either way.
 
 Outputs per shard: the mention records as Parquet (the columns of ``mentions.tsv``, all
-text) and two small summaries that `mirlens mirnas` merges without reading any mention:
-miRNA x document counts, and unresolved names.
+text) and small summaries merged without reading any mention: miRNA x document counts and
+unresolved names (`mirlens mirnas`), sentences in theme context per miRNA, theme and
+document (`mirlens evidence`).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ PKG = Path(__file__).resolve().parent
 # Code that decides a document's mention records (a change invalidates the cache).
 CODE = ["mirbase.py", "shard_extract.py", "text", "themes.py"]  # themes: the context column
 # Arguments that name outputs or the cache itself, not what is extracted.
-NOT_KEYED = {"shard", "out", "mirnas_out", "unresolved_out", "cache_dir"}
+NOT_KEYED = {"shard", "out", "mirnas_out", "unresolved_out", "context_out", "cache_dir"}
 
 
 def cache_key(args: argparse.Namespace) -> str:
@@ -168,6 +169,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="mention records of the shard (Parquet)")
     parser.add_argument("--mirnas-out", required=True, help="miRNA x document counts (Parquet)")
     parser.add_argument("--unresolved-out", required=True, help="unresolved names (Parquet)")
+    parser.add_argument("--context-out", help="sentences in theme context per miRNA, theme and "
+                        "document (Parquet; what `mirlens evidence --context` reads)")  # fmt: skip
     parser.add_argument("--cache-dir", required=True, help="per-document extraction cache")
     parser.add_argument("--mirbase", required=True, help="miRBase download folder")
     parser.add_argument("--family-info", default=None, help="TargetScan miR_Family_Info")
@@ -186,5 +189,9 @@ def run(args: argparse.Namespace) -> int:
     write_parquet(mentions, args.out)
     write_parquet(mirnas, args.mirnas_out)
     write_parquet(unresolved, args.unresolved_out)
+    if args.context_out:
+        from mirlens.evidence.context import mention_themes, sentences_per_document
+
+        write_parquet(sentences_per_document(mention_themes(mentions)), args.context_out)
     log.info("wrote %d mentions of %d documents to %s", len(rows), len(docs), args.out)
     return 0

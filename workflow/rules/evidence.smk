@@ -1,7 +1,7 @@
 rule evidence:
     input:
-        # the per-shard Parquet (five columns read), not the person's mentions.tsv
-        mentions=shard_files("results/mentions/{shard}.parquet"),
+        # per shard: sentences in theme context per miRNA and document (small)
+        context=shard_files("results/mentions/{shard}.context.parquet"),
         mirnas="results/mirnas.tsv",
         consensus="results/targets/consensus.tsv",
         # per shard: claims.tsv (the person's table) is merged beside, off this path
@@ -29,7 +29,7 @@ rule evidence:
     conda:
         "../envs/mirlens.yaml"
     shell:
-        "python -m mirlens evidence --mentions {input.mentions:q} --mirnas {input.mirnas:q}"
+        "python -m mirlens evidence --context {input.context:q} --mirnas {input.mirnas:q}"
         " --consensus {input.consensus:q} {params.mirtarbase} --themes {input.themes:q}"
         " --claims {input.claims:q}"
         " --enrichment {params.enrichment} --set-level {params.set_level}"

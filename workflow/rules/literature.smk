@@ -74,6 +74,7 @@ rule extract:
         mentions="results/mentions/{shard}.parquet",
         mirnas="results/mentions/{shard}.mirnas.parquet",
         unresolved="results/mentions/{shard}.unresolved.parquet",
+        context="results/mentions/{shard}.context.parquet",
     params:
         digest=shard_digest,
         mirbase=mirbase_folder,
@@ -89,6 +90,7 @@ rule extract:
     shell:
         "python -m mirlens extract-shard {input.shard:q} --out {output.mentions:q}"
         " --mirnas-out {output.mirnas:q} --unresolved-out {output.unresolved:q}"
+        " --context-out {output.context:q}"
         " --cache-dir resources/cache/extract"
         " --mirbase {params.mirbase:q}"
         " --species {params.species} --arm-policy {params.arm_policy}"

@@ -7,7 +7,13 @@ import logging
 
 import pandas as pd
 
-from mirlens.evidence.context import mention_themes, read_mentions, theme_documents
+from mirlens.evidence.context import (
+    mention_themes,
+    read_context,
+    read_mentions,
+    sentences_per_document,
+    theme_documents,
+)
 from mirlens.evidence.stats import statistics
 from mirlens.evidence.table import evidence_table
 from mirlens.evidence.targets import predicted_theme_targets, validated_theme_targets
@@ -18,9 +24,13 @@ log = logging.getLogger(__name__)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--mentions", nargs="+", required=True, help="per-shard mention Parquet files (or TSV)"
+    found = parser.add_mutually_exclusive_group(required=True)
+    found.add_argument(
+        "--context",
+        nargs="+",
+        help="per-shard theme-context summaries (extract-shard --context-out, Parquet)",
     )
+    found.add_argument("--mentions", nargs="+", help="mention tables (Parquet or TSV) instead")
     parser.add_argument("--mirnas", required=True, help="results/mirnas.tsv")
     parser.add_argument("--consensus", required=True, help="results/targets/consensus.tsv")
     parser.add_argument("--mirtarbase", help="results/targets/mirtarbase.tsv (validated pairs)")
@@ -34,8 +44,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--sentence-themes",
         choices=["column", "match"],
         default="column",
-        help="column: the mentions' themes column (extract-shard --themes with the "
-        "theme-context file); match: match every sentence here (mentions extracted without it)",
+        help="with --mentions: their themes column (extract-shard --themes with the "
+        "theme-context file), or match every sentence here (mentions extracted without it)",
     )
     parser.add_argument("--enrichment", nargs="*", default=[], metavar="LIB=TSV")
     parser.add_argument("--set-level", nargs="*", default=[], metavar="LIB=TSV")
@@ -59,6 +69,15 @@ def theme_inputs(args: argparse.Namespace) -> tuple[Themes, dict[str, set[str]]]
     return load_context(args.themes)
 
 
+def theme_context(args: argparse.Namespace, themes: Themes) -> pd.DataFrame:
+    """Sentences in theme context per (miRNA, theme, document): the per-shard summaries,
+    or found in mention tables."""
+    if args.context:
+        return read_context(args.context)
+    matched = themes if args.sentence_themes == "match" else None
+    return sentences_per_document(mention_themes(read_mentions(args.mentions), matched))
+
+
 def read_claims(paths: list[str]) -> pd.DataFrame:
     """The claims' columns that evidence needs, from per-shard JSONL files or claims.tsv."""
     from mirlens.targets.literature import NEEDED
@@ -75,13 +94,11 @@ def run(args: argparse.Namespace) -> int:
     mirnas = read_tsv(args.mirnas)
     if "species" in mirnas:
         mirnas = mirnas[mirnas["species"] == args.species]
-    mentions = read_mentions(args.mentions)
     consensus = read_tsv(args.consensus, usecols=["mirbase_id", "gene_symbol", "n_predicted"])
     mirtarbase = read_tsv(args.mirtarbase) if args.mirtarbase else pd.DataFrame()
     names_to_ids = dict(zip(mirnas["name"], mirnas["mirbase_id"], strict=True))
-    matched = themes if args.sentence_themes == "match" else None
     parts = [
-        theme_documents(mention_themes(mentions, matched)),
+        theme_documents(theme_context(args, themes)),
         validated_theme_targets(mirtarbase, genes),
         predicted_theme_targets(consensus, genes),
         statistics(

@@ -22,6 +22,7 @@ from mirlens.themes import Themes
 
 MAX_DOCUMENTS = 20  # theme_documents lists at most this many doc_ids (contract)
 CONTEXT_COLUMNS = ["mirbase_id", "theme", "n_theme_documents", "theme_documents"]
+PER_DOCUMENT = ["mirbase_id", "theme", "doc_id", "n_sentences"]
 MENTION_COLUMNS = ["doc_id", "sentence", "mirbase_ids", "status", "themes"]
 
 
@@ -62,18 +63,38 @@ def mention_themes(mentions: pd.DataFrame, themes: Themes | None = None) -> pd.D
     return rows[cols].drop_duplicates().reset_index(drop=True)
 
 
-def theme_documents(in_context: pd.DataFrame) -> pd.DataFrame:
-    """Per (mirbase_id, theme): number of documents, and doc_ids with most sentences first."""
-    if in_context.empty:
-        return pd.DataFrame(columns=CONTEXT_COLUMNS)
-    per_doc = (
-        in_context.groupby(["mirbase_id", "theme", "doc_id"], sort=False)
+def sentences_per_document(in_context: pd.DataFrame) -> pd.DataFrame:
+    """Per (mirbase_id, theme, doc_id): the number of distinct sentences in context. A
+    document lives in one shard, so each shard's extraction writes its part once
+    (``<shard>.context.parquet``) and evidence only concatenates them."""
+    return (
+        in_context.groupby(["mirbase_id", "theme", "doc_id"], sort=True)
         .size()
         .rename("n_sentences")
         .reset_index()
-        .sort_values(
-            ["mirbase_id", "theme", "n_sentences", "doc_id"], ascending=[True, True, False, True]
-        )
+        .reindex(columns=PER_DOCUMENT)
+        .astype({"mirbase_id": str, "theme": str, "doc_id": str, "n_sentences": "int64"})
+    )
+
+
+def read_context(paths: Iterable[str | Path]) -> pd.DataFrame:
+    """The per-shard :func:`sentences_per_document` tables as one."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    tables = [pq.read_table(p, columns=PER_DOCUMENT) for p in paths]
+    if not tables:
+        return pd.DataFrame(columns=PER_DOCUMENT)
+    return pa.concat_tables(tables).to_pandas(ignore_metadata=True)
+
+
+def theme_documents(per_doc: pd.DataFrame) -> pd.DataFrame:
+    """Per (mirbase_id, theme): number of documents, and doc_ids with most sentences first
+    (from :func:`sentences_per_document`)."""
+    if per_doc.empty:
+        return pd.DataFrame(columns=CONTEXT_COLUMNS)
+    per_doc = per_doc.sort_values(
+        ["mirbase_id", "theme", "n_sentences", "doc_id"], ascending=[True, True, False, True]
     )
     keys = ["mirbase_id", "theme"]
     listed = per_doc.groupby(keys, sort=False).head(MAX_DOCUMENTS)
