@@ -21,31 +21,13 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from mirlens.errors import MirlensError
+from mirlens.species import SPECIES_NAME, SPECIES_TAXID, species_taxid  # noqa: F401 (re-exported)
 
 PathLike = str | os.PathLike
 
 # How a gene was resolved, best first; also the keys of the gene stats.
 GENE_METHODS = ("entrez", "ensembl", "symbol", "symbol_case", "alias", "ambiguous", "unknown")
 RESOLVED = frozenset(GENE_METHODS[:5])
-
-SPECIES_TAXID = {"hsa": 9606, "mmu": 10090, "rno": 10116, "dre": 7955, "gga": 9031, "cfa": 9615}
-SPECIES_NAME = {
-    "hsa": "Homo sapiens",
-    "mmu": "Mus musculus",
-    "rno": "Rattus norvegicus",
-    "dre": "Danio rerio",
-    "gga": "Gallus gallus",
-    "cfa": "Canis familiaris",
-}
-
-
-def species_taxid(species: str) -> int:
-    try:
-        return SPECIES_TAXID[species]
-    except KeyError:
-        raise MirlensError(
-            f"unknown species code {species!r}; known: {', '.join(sorted(SPECIES_TAXID))}"
-        ) from None
 
 
 def _clean_id(value: object) -> str:

@@ -415,14 +415,14 @@ MENTION_INTS = ("start", "end", "sentence_start", "group_start", "group_end")
 
 def mentions_by_document(path: str) -> dict[str, list[dict]]:
     """Mention records of a shard's Parquet (``extract-shard``; text cells, lists joined)
-    grouped by document, with offsets and lists restored."""
-    import pandas as pd
+    grouped by document, with offsets and lists restored (pyarrow: no pandas to import)."""
+    import pyarrow.parquet as pq
 
     from mirlens.io import split_list
 
-    df = pd.read_parquet(path)
     out: dict[str, list[dict]] = {}
-    for rec in df.to_dict("records"):
+    # ParquetFile, not read_table: the dataset layer imports pandas
+    for rec in pq.ParquetFile(path).read().to_pylist():
         for key in MENTION_INTS:
             rec[key] = int(rec[key])
         for key in ("mirbase_ids", "mirbase_names"):
@@ -471,7 +471,7 @@ def cached_lexicon(gene_info: str, taxid: int, cache_dir: str | None) -> GeneLex
 
 def run(args: argparse.Namespace) -> int:
     from mirlens.io import atomic_open
-    from mirlens.targets.genes import species_taxid
+    from mirlens.species import species_taxid
     from mirlens.text import iter_input_documents
 
     extract = _mention_source(args)

@@ -32,13 +32,13 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from operator import itemgetter
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from mirlens.errors import MirlensError
-from mirlens.mirbase import MirbaseRelease
-from mirlens.text.context import annotate
-from mirlens.text.normalise import Normaliser
-from mirlens.text.recognise import Extractor
+
+if TYPE_CHECKING:  # imported where used: `claims` takes this module's options, not pandas
+    from mirlens.mirbase import MirbaseRelease
+    from mirlens.text.normalise import Normaliser
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,8 @@ def resolve_family_info(family_info: str | None) -> str | None:
 def load_release(
     mirbase: str | Path, family_info: str | Path | None, cluster_distance: int
 ) -> MirbaseRelease:
+    from mirlens.mirbase import MirbaseRelease
+
     return MirbaseRelease(mirbase, family_info=family_info, cluster_distance=cluster_distance)
 
 
@@ -122,6 +124,9 @@ def extract_documents(
 ) -> Iterator[dict]:
     """Mention records of all documents with their context, sorted by (doc_id, start, end);
     ``themes`` names the themes a sentence hits (``Themes.hits``)."""
+    from mirlens.text.context import annotate
+    from mirlens.text.recognise import Extractor
+
     ex = Extractor(normaliser)
     rows: list[dict] = []
     for doc_id, text in docs:
@@ -168,6 +173,8 @@ def run(args: argparse.Namespace) -> int:
 
     family_info = resolve_family_info(args.family_info)
     release = load_release(args.mirbase, family_info, args.cluster_distance)
+    from mirlens.text.normalise import Normaliser
+
     norm = Normaliser(release, args.species, args.arm_policy)
     themes = theme_hits(getattr(args, "themes", None))
     with atomic_open(args.out) as fh:
