@@ -20,6 +20,7 @@ from mirlens.provenance import build_provenance, write_provenance
 from mirlens.report.build import build_report
 from mirlens.report.data import clip_sentence, unpack
 from mirlens.report.fmt import fmt_p, precursor
+from mirlens.report.xlsx import build_tables
 
 SECTIONS = ["answer", "figures", "mirnas", "documents", "unresolved", "files", "provenance"]
 
@@ -38,7 +39,10 @@ def _results(tmp_path: Path, empty: bool = False) -> Path:
 
 def _build(results: Path, out: Path | None = None, **kwargs) -> tuple[Path, BeautifulSoup]:
     out = out or results / "report"
-    build_report(results, out / "index.html", out / "tables.xlsx", out / "plots", **kwargs)
+    build_report(results, out / "index.html", out / "plots", **kwargs)
+    build_tables(
+        results, out / "tables.xlsx", **{k: v for k, v in kwargs.items() if k != "mentions"}
+    )
     return out, BeautifulSoup((out / "index.html").read_text(encoding="utf-8"), "lxml")
 
 
@@ -274,9 +278,11 @@ def test_cli(tmp_path: Path) -> None:
     out = tmp_path / "cli"
     code = main(
         ["report", "--results-dir", str(results), "--out", str(out / "index.html")]
-        + ["--xlsx", str(out / "t.xlsx"), "--plots-dir", str(out / "plots"), "--top", "2"]
+        + ["--plots-dir", str(out / "plots"), "--top", "2"]
     )
     assert code == 0
+    assert main(["tables", "--results-dir", str(results), "--out", str(out / "t.xlsx")]) == 0
+    assert load_workbook(out / "t.xlsx", read_only=True).sheetnames[0] == "about"
     soup = BeautifulSoup((out / "index.html").read_text(encoding="utf-8"), "lxml")
     assert len(soup.select('.theme-panel[data-theme="EMT"] tr.ev-row')) == 2
     assert re.search(r"mirlens \S+", soup.find("meta", attrs={"name": "generator"})["content"])

@@ -49,7 +49,6 @@ rule report:
         config="results/config.json",
     output:
         html=report("results/report/index.html", caption="../report/index.rst", category="Report"),
-        xlsx=report("results/report/tables.xlsx", caption="../report/tables.rst", category="Tables"),
         plots=report(
             directory("results/report/plots"),
             patterns=["{name}.svg"],
@@ -64,7 +63,33 @@ rule report:
     conda:
         "../envs/mirlens.yaml"
     shell:
-        "python -m mirlens report --results-dir results --out {output.html:q} --xlsx {output.xlsx:q}"
+        "python -m mirlens report --results-dir results --out {output.html:q}"
         " --plots-dir {output.plots:q} --provenance {input.provenance:q}"
         " --config {input.config:q} --mentions {input.mentions:q} --top {params.top}"
+        " --alpha {params.alpha} > {log:q} 2>&1"
+
+
+# The workbook is a job of its own, so that it is written beside the HTML report, not after it.
+rule tables:
+    input:
+        documents="results/literature/documents.tsv",
+        mirnas="results/mirnas.tsv",
+        consensus="results/targets/consensus.tsv",
+        enrichment=expand("results/enrichment/{library}.tsv", library=LIBRARIES),
+        evidence="results/evidence.tsv",
+        set_level=expand("results/enrichment/{library}.set_level.tsv", library=LIBRARIES),
+        provenance="results/provenance.json",
+        config="results/config.json",
+    output:
+        report("results/report/tables.xlsx", caption="../report/tables.rst", category="Tables"),
+    params:
+        top=config["report"]["top"],
+        alpha=config["report"]["alpha"],
+    log:
+        "logs/report/tables.log",
+    conda:
+        "../envs/mirlens.yaml"
+    shell:
+        "python -m mirlens tables --results-dir results --out {output:q}"
+        " --provenance {input.provenance:q} --config {input.config:q} --top {params.top}"
         " --alpha {params.alpha} > {log:q} 2>&1"

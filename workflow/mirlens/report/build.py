@@ -24,8 +24,7 @@ from mirlens.evidence.table import TIERS
 from mirlens.io import atomic_open, split_list
 from mirlens.report import data, svg
 from mirlens.report.fmt import fmt_num, fmt_p, precursor, slug
-from mirlens.report.load import EVIDENCE_COLS, Results, load_results
-from mirlens.report.xlsx import write_workbook
+from mirlens.report.load import EVIDENCE_COLS, Results, add_input_arguments, load_results
 
 TEMPLATES = Path(__file__).parent / "templates"
 THEME_ORDER = ("emt", "angiogenesis", "immune")
@@ -45,6 +44,13 @@ def order_themes(themes: list[str], config: dict | None) -> list[str]:
     return sorted(set(themes) | set(configured), key=key)
 
 
+def evidence_by_theme(evidence: pd.DataFrame, config: dict | None) -> dict[str, pd.DataFrame]:
+    """Theme -> its evidence rows by rank, themes in :func:`order_themes` order."""
+    ev = evidence.sort_values(["theme", "rank", "mirna"], kind="mergesort")
+    themes = order_themes(sorted(set(ev["theme"]) - {""}), config)
+    return {t: ev[ev["theme"] == t].reset_index(drop=True) for t in themes}
+
+
 def rank_rule() -> str:
     """The evidence table's rank rule in one line (its full wording: config/README.md)."""
     return (
@@ -58,9 +64,8 @@ class ReportBuilder:
 
     def __init__(self, res: Results, top: int = 10, alpha: float = 0.05, n_figure: int = 40):
         self.res, self.top, self.alpha, self.n_figure = res, top, alpha, n_figure
-        ev = res.evidence.sort_values(["theme", "rank", "mirna"], kind="mergesort")
-        self.themes = order_themes(sorted(set(ev["theme"]) - {""}), res.config)
-        self.ev = {t: ev[ev["theme"] == t].reset_index(drop=True) for t in self.themes}
+        self.ev = evidence_by_theme(res.evidence, res.config)
+        self.themes = list(self.ev)
         self.docs = data.DocIndex(res.documents)
         self.ordered = data.target_order(res.consensus)
 
@@ -169,7 +174,7 @@ class ReportBuilder:
     # ---- the rest of the page --------------------------------------------------------
     def documents_summary(self) -> dict:
         docs = self.res.documents
-        ok = docs["status"] == "ok"
+        ok = data.read_ok(docs)
         m = self.res.mentions
         named = set(m.loc[m["status"].isin(data.RESOLVED) & (m["mirbase_names"] != ""), "doc_id"])
         skipped = docs[~ok]
@@ -277,7 +282,6 @@ def environment() -> Environment:
 def build_report(
     results_dir: Path,
     out: Path,
-    xlsx: Path | None = None,
     plots_dir: Path | None = None,
     provenance: Path | None = None,
     config: Path | None = None,
@@ -297,33 +301,18 @@ def build_report(
         for name in ("heatmap", "network"):
             with atomic_open(Path(plots_dir) / f"{name}.svg") as fh:
                 fh.write(svg.standalone(ctx[name]))
-    if xlsx is not None:
-        write_workbook(res, builder.ev, builder.ordered, ctx, xlsx)
     return ctx
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--results-dir", type=Path, default=Path("results"))
+    add_input_arguments(parser)
     parser.add_argument("--out", type=Path, default=Path("results/report/index.html"))
-    parser.add_argument("--xlsx", type=Path, help="write the summary tables to this workbook")
     parser.add_argument("--plots-dir", type=Path, help="write the figures as SVG here")
-    parser.add_argument(
-        "--provenance", type=Path, help="provenance.json (default: <results-dir>/provenance.json)"
-    )
-    parser.add_argument(
-        "--config", type=Path, help="config.json (default: <results-dir>/config.json)"
-    )
     parser.add_argument(
         "--mentions",
         type=Path,
         nargs="+",
         help="per-shard mention Parquet files (default: <results-dir>/mentions.tsv)",
-    )
-    parser.add_argument(
-        "--top", type=int, default=10, help="miRNAs listed per theme on the first screen"
-    )
-    parser.add_argument(
-        "--alpha", type=float, default=0.05, help="themed FDR at which a result is a finding"
     )
 
 
@@ -331,7 +320,6 @@ def run(args: argparse.Namespace) -> int:
     build_report(
         args.results_dir,
         args.out,
-        args.xlsx,
         args.plots_dir,
         args.provenance,
         args.config,
