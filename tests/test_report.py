@@ -226,6 +226,27 @@ def test_rerun_is_byte_identical(full, tmp_path: Path) -> None:
         assert (again / rel).read_bytes() == (out / rel).read_bytes(), rel
 
 
+def test_summarised_targets_give_the_same_files(full, tmp_path: Path) -> None:
+    """`report-targets` once, then `report` and `tables` reading it: the same page and
+    workbook as computed in one go; a summary made for another FDR is refused."""
+    results, out, _ = full
+    fasta = tmp_path / "mirnas.fa"
+    m = read_tsv(results / "mirnas.tsv")
+    fasta.write_text(
+        "".join(f">{n} {i}\n{q}\n" for n, i, q in m[["name", "mirbase_id", "sequence"]].values)
+    )
+    s = tmp_path / "s"
+    args = ["--results-dir", str(results), "--mirnas", str(fasta)]
+    args += ["--out", str(s / "targets.json.gz"), "--tables-out", str(s / "top.tsv")]
+    assert main(["report-targets", *args]) == 0
+    build_report(results, s / "index.html", s / "plots", targets_summary=s / "targets.json.gz")
+    build_tables(results, s / "tables.xlsx", targets=s / "top.tsv")
+    for rel in ("index.html", "tables.xlsx"):
+        assert (s / rel).read_bytes() == (out / rel).read_bytes(), rel
+    with pytest.raises(MirlensError, match="made for FDR 0.05, not 0.1"):
+        build_report(results, s / "x.html", alpha=0.1, targets_summary=s / "targets.json.gz")
+
+
 def test_text_never_becomes_a_formula(tmp_path: Path) -> None:
     results = _results(tmp_path)
     ev = read_tsv(results / "evidence.tsv")

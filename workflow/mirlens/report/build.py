@@ -22,12 +22,14 @@ from markupsafe import Markup
 from mirlens import __version__
 from mirlens.evidence.table import TIERS
 from mirlens.io import atomic_open, split_list
-from mirlens.report import data, svg
+from mirlens.report import data, svg, targets
 from mirlens.report.fmt import fmt_num, fmt_p, precursor, slug
-from mirlens.report.load import EVIDENCE_COLS, Results, add_input_arguments, load_results
+from mirlens.report.load import EVIDENCE_COLS, PARTS, Results, add_input_arguments, load_results
 
 TEMPLATES = Path(__file__).parent / "templates"
 THEME_ORDER = ("emt", "angiogenesis", "immune")
+# with a targets summary (`report-targets`) the page reads no consensus or enrichment rows
+SUMMARISED = frozenset({"consensus", "enrichment"})
 
 
 def order_themes(themes: list[str], config: dict | None) -> list[str]:
@@ -62,12 +64,24 @@ def rank_rule() -> str:
 class ReportBuilder:
     """Turns loaded summaries into the first-screen context and the on-demand payload."""
 
-    def __init__(self, res: Results, top: int = 10, alpha: float = 0.05, n_figure: int = 40):
+    def __init__(
+        self,
+        res: Results,
+        top: int = 10,
+        alpha: float = 0.05,
+        n_figure: int = 40,
+        summary: dict | None = None,
+    ):
+        """``summary``: :mod:`targets`' part of the payload (else made from ``res``)."""
         self.res, self.top, self.alpha, self.n_figure = res, top, alpha, n_figure
         self.ev = evidence_by_theme(res.evidence, res.config)
         self.themes = list(self.ev)
         self.docs = data.DocIndex(res.documents)
-        self.ordered = data.target_order(res.consensus)
+        self.names = set(res.mirnas["name"]) | {n for ev in self.ev.values() for n in ev["mirna"]}
+        if summary is None:
+            ordered = data.target_order(res.consensus)
+            summary = targets.summarise(ordered, res.enrichment, self.names, alpha)
+        self.summary = summary
 
     # ---- first screen ----------------------------------------------------------------
     def theme_panel(self, theme: str) -> dict:
@@ -144,9 +158,7 @@ class ReportBuilder:
     def payload(self) -> dict:
         res = self.res
         m = res.mirnas
-        names = set(m["name"]) | {n for ev in self.ev.values() for n in ev["mirna"]}
-        tops, keys = data.targets_payload(self.ordered, names)
-        stats, theme_targets = data.stats_payload(res.enrichment, keys, self.alpha)
+        tops = {k: v for k, v in self.summary["t"].items() if k in self.names}
         sentences = data.sentences_payload(res.mentions, self.theme_docs(), self.docs)
         mirnas = {
             r.name: [precursor(r.name), r.mirbase_id, _num(r.n_documents), _num(r.n_mentions)]
@@ -161,8 +173,8 @@ class ReportBuilder:
             "m": mirnas,
             "g": sentences,
             "t": tops,
-            "st": stats,
-            "tt": theme_targets,
+            "st": self.summary["st"],
+            "tt": self.summary["tt"],
             "sl": [
                 [r.library, r.gene_set, r.theme, r.hypothesis, r.n_mirnas, r.n_background]
                 + [data.sig3(r.pvalue), data.sig3(r.fdr), r.test]
@@ -288,9 +300,15 @@ def build_report(
     top: int = 10,
     alpha: float = 0.05,
     mentions: list[Path] | None = None,
+    targets_summary: Path | None = None,
 ) -> dict:
-    res = load_results(results_dir, provenance, config, mentions)
-    builder = ReportBuilder(res, top=top, alpha=alpha)
+    parts = PARTS if targets_summary is None else PARTS - SUMMARISED
+    res = load_results(results_dir, provenance, config, mentions, parts)
+    summary = None
+    if targets_summary is not None:
+        summary = targets.read_summary(targets_summary, alpha)
+        res.notes.extend(summary["notes"])  # what the summary's job lacked
+    builder = ReportBuilder(res, top=top, alpha=alpha, summary=summary)
     ctx = builder.context()
     ctx["data"] = data.pack(builder.payload())
     html = environment().get_template("report.html.j2").render(**ctx)
@@ -314,6 +332,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         help="per-shard mention Parquet files (default: <results-dir>/mentions.tsv)",
     )
+    parser.add_argument(
+        "--targets-summary",
+        type=Path,
+        help="targets and gene-set statistics from `report-targets` (default: computed here)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -326,5 +349,6 @@ def run(args: argparse.Namespace) -> int:
         args.top,
         args.alpha,
         args.mentions,
+        args.targets_summary,
     )
     return 0

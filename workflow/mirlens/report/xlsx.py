@@ -27,6 +27,7 @@ from mirlens.report.build import evidence_by_theme, provenance_section, rank_rul
 from mirlens.report.data import MAX_EXPLORATORY
 from mirlens.report.fmt import precursor
 from mirlens.report.load import add_input_arguments, load_results
+from mirlens.report.targets import read_top_targets, top_targets
 
 # what the workbook shows (documents.tsv, config and provenance are always read)
 PARTS = frozenset({"mirnas", "consensus", "evidence", "enrichment", "set_level"})
@@ -34,9 +35,6 @@ PARTS = frozenset({"mirnas", "consensus", "evidence", "enrichment", "set_level"}
 MAX_CELL = 32767  # Excel's limit per cell
 ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 FIXED_DATE = dt.datetime(2000, 1, 1)
-MAX_TARGETS = 100  # targets per reported miRNA in the workbook (all in consensus.tsv)
-TIERS = {2: "validated strong", 1: "validated", 0: "predicted"}
-TARGET_COLS = ["mirna", "gene_symbol", "n_sources", "sources", "evidence"]
 
 
 def _cell(value):
@@ -90,14 +88,9 @@ def reported(ev: dict[str, pd.DataFrame], top: int) -> set[str]:
     return {n for df in ev.values() for n in df["mirna"] if precursor(n) in groups} | names
 
 
-def targets_table(res, ordered: pd.DataFrame, names: set[str]) -> pd.DataFrame:
-    """Targets of the reported miRNAs in evidence order (``ordered``: data.target_order),
-    at most MAX_TARGETS each."""
-    order = ordered[ordered["mirna"].isin(names)]
-    order = order[order.groupby("mirna").cumcount() < MAX_TARGETS]
-    out = res.consensus.loc[order.index, TARGET_COLS].copy()
-    out.insert(2, "evidence_tier", order["tier"].map(TIERS))
-    return out
+def targets_table(top: pd.DataFrame, names: set[str]) -> pd.DataFrame:
+    """Targets of the reported miRNAs in evidence order (``top``: :func:`targets.top_targets`)."""
+    return top[top["mirna"].isin(names)]
 
 
 def about_table(res, alpha: float) -> pd.DataFrame:
@@ -120,7 +113,7 @@ def about_table(res, alpha: float) -> pd.DataFrame:
 
 
 def write_workbook(
-    res, ev: dict[str, pd.DataFrame], ordered: pd.DataFrame, top: int, alpha: float, path: Path
+    res, ev: dict[str, pd.DataFrame], top_rows: pd.DataFrame, top: int, alpha: float, path: Path
 ) -> None:
     evidence = pd.concat(list(ev.values()), ignore_index=True) if ev else res.evidence
     tables = [
@@ -128,7 +121,7 @@ def write_workbook(
         ("evidence", evidence),
         ("findings", findings_table(res, alpha)),
         ("set_level", set_level_table(res, alpha)),
-        ("targets_reported", targets_table(res, ordered, reported(ev, top))),
+        ("targets_reported", targets_table(top_rows, reported(ev, top))),
     ]
     with atomic_open(path, "wb") as fh:
         wb = xlsxwriter.Workbook(
@@ -154,17 +147,28 @@ def build_tables(
     config: Path | None = None,
     top: int = 10,
     alpha: float = 0.05,
+    targets: Path | None = None,
 ) -> None:
-    res = load_results(results_dir, provenance, config, parts=PARTS)
-    ordered = data.target_order(res.consensus)
-    write_workbook(res, evidence_by_theme(res.evidence, res.config), ordered, top, alpha, out)
+    """``targets``: the TSV of `report-targets` (else made from the consensus here)."""
+    parts = PARTS if targets is None else PARTS - {"consensus"}
+    res = load_results(results_dir, provenance, config, parts=parts)
+    if targets is None:
+        top_rows = top_targets(res.consensus, data.target_order(res.consensus))
+    else:
+        top_rows = read_top_targets(targets)
+    write_workbook(res, evidence_by_theme(res.evidence, res.config), top_rows, top, alpha, out)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_input_arguments(parser)
     parser.add_argument("--out", type=Path, default=Path("results/report/tables.xlsx"))
+    parser.add_argument(
+        "--targets", type=Path, help="top targets TSV from `report-targets` (default: made here)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    build_tables(args.results_dir, args.out, args.provenance, args.config, args.top, args.alpha)
+    build_tables(
+        args.results_dir, args.out, args.provenance, args.config, args.top, args.alpha, args.targets
+    )
     return 0
