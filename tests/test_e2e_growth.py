@@ -126,8 +126,9 @@ def test_new_papers_naming_known_mirnas_rerun_no_target_or_enrichment_job(
     tmp_path_factory, mirror_url, shared_resources, panc_records
 ):
     """New papers that name only miRNAs already named: their shard, the per-run tables, the
-    evidence and the report rerun; target selection, consensus and enrichment (the miRNA set
-    did not change) do not, and every table equals a from-scratch run's."""
+    evidence, the report and its workbook rerun; target selection, consensus, enrichment and
+    the report's targets summary (the miRNA set did not change) do not, and every table
+    equals a from-scratch run's."""
     first = panc_records[:30]
     again = [dict(r, doc_id=f"again-{r['doc_id']}", pmid="") for r in first[:3]]
     grow = workspace(tmp_path_factory, "grow", shared_resources)
@@ -138,8 +139,9 @@ def test_new_papers_naming_known_mirnas_rerun_no_target_or_enrichment_job(
     (grow / "docs/b.jsonl").write_text(jsonl(again))
     proc = snakemake(grow)
     done = ran(proc)
-    assert {"collect", "extract", "claims", "mirnas", "evidence", "report"} <= done, done
-    assert not done & {"targets_select", "consensus", "enrich", "background"}, done
+    assert {"collect", "extract", "claims", "mirnas", "evidence", "report", "tables"} <= done, done
+    kept = {"targets_select", "consensus", "enrich", "background", "report_targets"}
+    assert not done & kept, done
 
     scratch = workspace(tmp_path_factory, "scratch", shared_resources)
     (scratch / "docs").mkdir()

@@ -43,8 +43,9 @@ KILL_POINTS = [
         "logs/enrichment/enrich_hallmark.log",
         "results/enrichment/hallmark.tsv",
     ),
-    # the workbook is the report job's last output: killed before it, the job was unfinished
-    ("report", None, "logs/report/report.log", "results/report/tables.xlsx"),
+    # the page is written once the report job has read and rendered everything: killed
+    # before it, the job was unfinished
+    ("report", None, "logs/report/report.log", "results/report/index.html"),
 ]
 
 # seconds from the pattern to the kill: downloads and the report are quick

@@ -20,6 +20,7 @@ from mirlens.provenance import build_provenance, write_provenance
 from mirlens.report.build import build_report
 from mirlens.report.data import clip_sentence, unpack
 from mirlens.report.fmt import fmt_p, precursor
+from mirlens.report.xlsx import build_tables
 
 SECTIONS = ["answer", "figures", "mirnas", "documents", "unresolved", "files", "provenance"]
 
@@ -38,7 +39,10 @@ def _results(tmp_path: Path, empty: bool = False) -> Path:
 
 def _build(results: Path, out: Path | None = None, **kwargs) -> tuple[Path, BeautifulSoup]:
     out = out or results / "report"
-    build_report(results, out / "index.html", out / "tables.xlsx", out / "plots", **kwargs)
+    build_report(results, out / "index.html", out / "plots", **kwargs)
+    build_tables(
+        results, out / "tables.xlsx", **{k: v for k, v in kwargs.items() if k != "mentions"}
+    )
     return out, BeautifulSoup((out / "index.html").read_text(encoding="utf-8"), "lxml")
 
 
@@ -222,6 +226,27 @@ def test_rerun_is_byte_identical(full, tmp_path: Path) -> None:
         assert (again / rel).read_bytes() == (out / rel).read_bytes(), rel
 
 
+def test_summarised_targets_give_the_same_files(full, tmp_path: Path) -> None:
+    """`report-targets` once, then `report` and `tables` reading it: the same page and
+    workbook as computed in one go; a summary made for another FDR is refused."""
+    results, out, _ = full
+    fasta = tmp_path / "mirnas.fa"
+    m = read_tsv(results / "mirnas.tsv")
+    fasta.write_text(
+        "".join(f">{n} {i}\n{q}\n" for n, i, q in m[["name", "mirbase_id", "sequence"]].values)
+    )
+    s = tmp_path / "s"
+    args = ["--results-dir", str(results), "--mirnas", str(fasta)]
+    args += ["--out", str(s / "targets.json.gz"), "--tables-out", str(s / "top.tsv")]
+    assert main(["report-targets", *args]) == 0
+    build_report(results, s / "index.html", s / "plots", targets_summary=s / "targets.json.gz")
+    build_tables(results, s / "tables.xlsx", targets=s / "top.tsv")
+    for rel in ("index.html", "tables.xlsx"):
+        assert (s / rel).read_bytes() == (out / rel).read_bytes(), rel
+    with pytest.raises(MirlensError, match="made for FDR 0.05, not 0.1"):
+        build_report(results, s / "x.html", alpha=0.1, targets_summary=s / "targets.json.gz")
+
+
 def test_text_never_becomes_a_formula(tmp_path: Path) -> None:
     results = _results(tmp_path)
     ev = read_tsv(results / "evidence.tsv")
@@ -274,9 +299,11 @@ def test_cli(tmp_path: Path) -> None:
     out = tmp_path / "cli"
     code = main(
         ["report", "--results-dir", str(results), "--out", str(out / "index.html")]
-        + ["--xlsx", str(out / "t.xlsx"), "--plots-dir", str(out / "plots"), "--top", "2"]
+        + ["--plots-dir", str(out / "plots"), "--top", "2"]
     )
     assert code == 0
+    assert main(["tables", "--results-dir", str(results), "--out", str(out / "t.xlsx")]) == 0
+    assert load_workbook(out / "t.xlsx", read_only=True).sheetnames[0] == "about"
     soup = BeautifulSoup((out / "index.html").read_text(encoding="utf-8"), "lxml")
     assert len(soup.select('.theme-panel[data-theme="EMT"] tr.ev-row')) == 2
     assert re.search(r"mirlens \S+", soup.find("meta", attrs={"name": "generator"})["content"])

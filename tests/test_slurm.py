@@ -96,7 +96,7 @@ def test_workflow_through_slurm_equals_local_run(
     assert len(submitted) <= 8, out[-4000:]
     what = [jobs[i]["comment"] for i in submitted]
     assert 1 <= sum(c.startswith("rule_extract") for c in what) <= 2, what
-    local_rules = ("fetch", "report", "provenance", "themes", "config_json")
+    local_rules = ("fetch", "report", "tables", "provenance", "themes", "config_json")
     assert not [c for c in what if any(c.startswith(f"rule_{r}") for r in local_rules)], what
     # No job asked for more than the node has (the old profile's enrich=4 hung on 2 CPUs).
     node_cpus = int(slurm.run("sinfo", "-h", "-o", "%c").stdout.strip())

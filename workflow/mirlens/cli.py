@@ -37,7 +37,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "enrich-store": ("mirlens.enrichment.store_cli", "every miRNA's statistics, per release"),
     "enrich": ("mirlens.enrichment", "bias-corrected over-representation, themed FDR"),
     "evidence": ("mirlens.evidence.cli", "rank the miRNAs of each theme, with their evidence"),
-    "report": ("mirlens.report.build", "write the HTML report, workbook and plots"),
+    "report-targets": ("mirlens.report.targets", "the report's targets and gene-set statistics"),
+    "report": ("mirlens.report.build", "write the HTML report and its figures"),
+    "tables": ("mirlens.report.xlsx", "write the report's summary tables as a workbook"),
     "provenance": ("mirlens.provenance", "write results/provenance.json"),
 }
 

@@ -34,6 +34,29 @@ rule provenance:
         " > {log:q} 2>&1"
 
 
+# What of the report follows from the miRNA set and the release alone (each miRNA's targets
+# and gene-set statistics): no input changes when new papers name no new miRNA (the FASTA's
+# checksum stays that of the last run), so this job does not rerun and `report` reuses it.
+rule report_targets:
+    input:
+        mirnas="results/sequences/mirnas.fa",
+        consensus="results/targets/consensus.tsv",
+        enrichment=expand("results/enrichment/{library}.tsv", library=LIBRARIES),
+    output:
+        summary="results/report/targets.json.gz",
+        tables="results/report/targets_top.tsv",
+    params:
+        alpha=config["report"]["alpha"],
+    log:
+        "logs/report/report_targets.log",
+    conda:
+        "../envs/mirlens.yaml"
+    shell:
+        "python -m mirlens report-targets --results-dir results --mirnas {input.mirnas:q}"
+        " --alpha {params.alpha} --out {output.summary:q} --tables-out {output.tables:q}"
+        " > {log:q} 2>&1"
+
+
 rule report:
     input:
         documents="results/literature/documents.tsv",
@@ -41,15 +64,13 @@ rule report:
         mentions=shard_files("results/mentions/{shard}.parquet"),
         mirnas="results/mirnas.tsv",
         unresolved="results/unresolved.tsv",
-        consensus="results/targets/consensus.tsv",
-        enrichment=expand("results/enrichment/{library}.tsv", library=LIBRARIES),
+        targets=rules.report_targets.output.summary,
         evidence="results/evidence.tsv",
         set_level=expand("results/enrichment/{library}.set_level.tsv", library=LIBRARIES),
         provenance="results/provenance.json",
         config="results/config.json",
     output:
         html=report("results/report/index.html", caption="../report/index.rst", category="Report"),
-        xlsx=report("results/report/tables.xlsx", caption="../report/tables.rst", category="Tables"),
         plots=report(
             directory("results/report/plots"),
             patterns=["{name}.svg"],
@@ -64,7 +85,33 @@ rule report:
     conda:
         "../envs/mirlens.yaml"
     shell:
-        "python -m mirlens report --results-dir results --out {output.html:q} --xlsx {output.xlsx:q}"
+        "python -m mirlens report --results-dir results --out {output.html:q}"
         " --plots-dir {output.plots:q} --provenance {input.provenance:q}"
         " --config {input.config:q} --mentions {input.mentions:q} --top {params.top}"
-        " --alpha {params.alpha} > {log:q} 2>&1"
+        " --alpha {params.alpha} --targets-summary {input.targets:q} > {log:q} 2>&1"
+
+
+# The workbook is a job of its own, so that it is written beside the HTML report, not after it.
+rule tables:
+    input:
+        documents="results/literature/documents.tsv",
+        mirnas="results/mirnas.tsv",
+        targets=rules.report_targets.output.tables,
+        enrichment=expand("results/enrichment/{library}.tsv", library=LIBRARIES),
+        evidence="results/evidence.tsv",
+        set_level=expand("results/enrichment/{library}.set_level.tsv", library=LIBRARIES),
+        provenance="results/provenance.json",
+        config="results/config.json",
+    output:
+        report("results/report/tables.xlsx", caption="../report/tables.rst", category="Tables"),
+    params:
+        top=config["report"]["top"],
+        alpha=config["report"]["alpha"],
+    log:
+        "logs/report/tables.log",
+    conda:
+        "../envs/mirlens.yaml"
+    shell:
+        "python -m mirlens tables --results-dir results --out {output:q}"
+        " --provenance {input.provenance:q} --config {input.config:q} --top {params.top}"
+        " --alpha {params.alpha} --targets {input.targets:q} > {log:q} 2>&1"

@@ -22,13 +22,14 @@ from markupsafe import Markup
 from mirlens import __version__
 from mirlens.evidence.table import TIERS
 from mirlens.io import atomic_open, split_list
-from mirlens.report import data, svg
+from mirlens.report import data, svg, targets
 from mirlens.report.fmt import fmt_num, fmt_p, precursor, slug
-from mirlens.report.load import EVIDENCE_COLS, Results, load_results
-from mirlens.report.xlsx import write_workbook
+from mirlens.report.load import EVIDENCE_COLS, PARTS, Results, add_input_arguments, load_results
 
 TEMPLATES = Path(__file__).parent / "templates"
 THEME_ORDER = ("emt", "angiogenesis", "immune")
+# with a targets summary (`report-targets`) the page reads no consensus or enrichment rows
+SUMMARISED = frozenset({"consensus", "enrichment"})
 
 
 def order_themes(themes: list[str], config: dict | None) -> list[str]:
@@ -45,6 +46,13 @@ def order_themes(themes: list[str], config: dict | None) -> list[str]:
     return sorted(set(themes) | set(configured), key=key)
 
 
+def evidence_by_theme(evidence: pd.DataFrame, config: dict | None) -> dict[str, pd.DataFrame]:
+    """Theme -> its evidence rows by rank, themes in :func:`order_themes` order."""
+    ev = evidence.sort_values(["theme", "rank", "mirna"], kind="mergesort")
+    themes = order_themes(sorted(set(ev["theme"]) - {""}), config)
+    return {t: ev[ev["theme"] == t].reset_index(drop=True) for t in themes}
+
+
 def rank_rule() -> str:
     """The evidence table's rank rule in one line (its full wording: config/README.md)."""
     return (
@@ -56,13 +64,24 @@ def rank_rule() -> str:
 class ReportBuilder:
     """Turns loaded summaries into the first-screen context and the on-demand payload."""
 
-    def __init__(self, res: Results, top: int = 10, alpha: float = 0.05, n_figure: int = 40):
+    def __init__(
+        self,
+        res: Results,
+        top: int = 10,
+        alpha: float = 0.05,
+        n_figure: int = 40,
+        summary: dict | None = None,
+    ):
+        """``summary``: :mod:`targets`' part of the payload (else made from ``res``)."""
         self.res, self.top, self.alpha, self.n_figure = res, top, alpha, n_figure
-        ev = res.evidence.sort_values(["theme", "rank", "mirna"], kind="mergesort")
-        self.themes = order_themes(sorted(set(ev["theme"]) - {""}), res.config)
-        self.ev = {t: ev[ev["theme"] == t].reset_index(drop=True) for t in self.themes}
+        self.ev = evidence_by_theme(res.evidence, res.config)
+        self.themes = list(self.ev)
         self.docs = data.DocIndex(res.documents)
-        self.ordered = data.target_order(res.consensus)
+        self.names = set(res.mirnas["name"]) | {n for ev in self.ev.values() for n in ev["mirna"]}
+        if summary is None:
+            ordered = data.target_order(res.consensus)
+            summary = targets.summarise(ordered, res.enrichment, self.names, alpha)
+        self.summary = summary
 
     # ---- first screen ----------------------------------------------------------------
     def theme_panel(self, theme: str) -> dict:
@@ -139,9 +158,7 @@ class ReportBuilder:
     def payload(self) -> dict:
         res = self.res
         m = res.mirnas
-        names = set(m["name"]) | {n for ev in self.ev.values() for n in ev["mirna"]}
-        tops, keys = data.targets_payload(self.ordered, names)
-        stats, theme_targets = data.stats_payload(res.enrichment, keys, self.alpha)
+        tops = {k: v for k, v in self.summary["t"].items() if k in self.names}
         sentences = data.sentences_payload(res.mentions, self.theme_docs(), self.docs)
         mirnas = {
             r.name: [precursor(r.name), r.mirbase_id, _num(r.n_documents), _num(r.n_mentions)]
@@ -156,8 +173,8 @@ class ReportBuilder:
             "m": mirnas,
             "g": sentences,
             "t": tops,
-            "st": stats,
-            "tt": theme_targets,
+            "st": self.summary["st"],
+            "tt": self.summary["tt"],
             "sl": [
                 [r.library, r.gene_set, r.theme, r.hypothesis, r.n_mirnas, r.n_background]
                 + [data.sig3(r.pvalue), data.sig3(r.fdr), r.test]
@@ -169,7 +186,7 @@ class ReportBuilder:
     # ---- the rest of the page --------------------------------------------------------
     def documents_summary(self) -> dict:
         docs = self.res.documents
-        ok = docs["status"] == "ok"
+        ok = data.read_ok(docs)
         m = self.res.mentions
         named = set(m.loc[m["status"].isin(data.RESOLVED) & (m["mirbase_names"] != ""), "doc_id"])
         skipped = docs[~ok]
@@ -277,16 +294,21 @@ def environment() -> Environment:
 def build_report(
     results_dir: Path,
     out: Path,
-    xlsx: Path | None = None,
     plots_dir: Path | None = None,
     provenance: Path | None = None,
     config: Path | None = None,
     top: int = 10,
     alpha: float = 0.05,
     mentions: list[Path] | None = None,
+    targets_summary: Path | None = None,
 ) -> dict:
-    res = load_results(results_dir, provenance, config, mentions)
-    builder = ReportBuilder(res, top=top, alpha=alpha)
+    parts = PARTS if targets_summary is None else PARTS - SUMMARISED
+    res = load_results(results_dir, provenance, config, mentions, parts)
+    summary = None
+    if targets_summary is not None:
+        summary = targets.read_summary(targets_summary, alpha)
+        res.notes.extend(summary["notes"])  # what the summary's job lacked
+    builder = ReportBuilder(res, top=top, alpha=alpha, summary=summary)
     ctx = builder.context()
     ctx["data"] = data.pack(builder.payload())
     html = environment().get_template("report.html.j2").render(**ctx)
@@ -297,22 +319,13 @@ def build_report(
         for name in ("heatmap", "network"):
             with atomic_open(Path(plots_dir) / f"{name}.svg") as fh:
                 fh.write(svg.standalone(ctx[name]))
-    if xlsx is not None:
-        write_workbook(res, builder.ev, builder.ordered, ctx, xlsx)
     return ctx
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--results-dir", type=Path, default=Path("results"))
+    add_input_arguments(parser)
     parser.add_argument("--out", type=Path, default=Path("results/report/index.html"))
-    parser.add_argument("--xlsx", type=Path, help="write the summary tables to this workbook")
     parser.add_argument("--plots-dir", type=Path, help="write the figures as SVG here")
-    parser.add_argument(
-        "--provenance", type=Path, help="provenance.json (default: <results-dir>/provenance.json)"
-    )
-    parser.add_argument(
-        "--config", type=Path, help="config.json (default: <results-dir>/config.json)"
-    )
     parser.add_argument(
         "--mentions",
         type=Path,
@@ -320,10 +333,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="per-shard mention Parquet files (default: <results-dir>/mentions.tsv)",
     )
     parser.add_argument(
-        "--top", type=int, default=10, help="miRNAs listed per theme on the first screen"
-    )
-    parser.add_argument(
-        "--alpha", type=float, default=0.05, help="themed FDR at which a result is a finding"
+        "--targets-summary",
+        type=Path,
+        help="targets and gene-set statistics from `report-targets` (default: computed here)",
     )
 
 
@@ -331,12 +343,12 @@ def run(args: argparse.Namespace) -> int:
     build_report(
         args.results_dir,
         args.out,
-        args.xlsx,
         args.plots_dir,
         args.provenance,
         args.config,
         args.top,
         args.alpha,
         args.mentions,
+        args.targets_summary,
     )
     return 0

@@ -31,6 +31,11 @@ RESOLVED = ("resolved", "ambiguous")
 STRONG = "strong|luciferase|western|reporter"  # miRTarBase's strong evidence, however labelled
 
 
+def read_ok(documents: pd.DataFrame) -> pd.Series:
+    """Which documents were read (the others were skipped, their status says why)."""
+    return documents["status"] == "ok"
+
+
 def target_order(consensus: pd.DataFrame) -> pd.DataFrame:
     """Consensus rows in evidence order per miRNA: validated strong, validated, n sources, score.
 

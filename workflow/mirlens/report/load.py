@@ -9,6 +9,7 @@ filled empty and noted, so a report can always be built and says what it lacked.
 
 from __future__ import annotations
 
+import argparse
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +75,15 @@ ENR_COLS = [
 ENR_NUMERIC = ["set_size", "overlap", "expected", "odds_ratio", "pvalue", "fdr"]
 SET_LEVEL_COLS = list(contracts.ENRICHMENT_SET_LEVEL)
 COMBINED_SCOPES = ("genes_union", "pathways_union", "weighted")
+FILES = {  # what -> path relative to results/, for the report's "files" section
+    "evidence": "evidence.tsv",
+    "enrichment": "enrichment/<library>.tsv, .parquet (every tested row), .set_level.tsv",
+    "mentions": "mentions.tsv",
+    "mirnas": "mirnas.tsv",
+    "targets": "targets/consensus.tsv, targets/<source>.tsv",
+    "documents": "literature/documents.tsv",
+    "unresolved": "unresolved.tsv",
+}
 
 
 @dataclass
@@ -108,21 +118,24 @@ def numeric(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return df
 
 
+def empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=str) for c in columns})
+
+
 def table(path: Path, columns: list[str], notes: list[str], required: bool = False):
     """The ``columns`` of a TSV (others are not even parsed); absent ones come back empty."""
-    empty = pd.DataFrame({c: pd.Series(dtype=str) for c in columns})
     if not path.is_file():
         if required:
             raise MirlensError(f"results table missing: {path}")
         notes.append(f"{path.name} not found; treated as empty")
-        return empty
+        return empty(columns)
     try:
         with open(path, encoding="utf-8") as fh:
             header = fh.readline().rstrip("\n").split("\t")
         wanted = [c for c in columns if c in header]
-        df = read_tsv(path, usecols=wanted) if wanted else empty.copy()
+        df = read_tsv(path, usecols=wanted) if wanted else empty(columns)
     except pd.errors.EmptyDataError:
-        return empty
+        return empty(columns)
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         raise MirlensError(f"cannot read {path}: {exc}") from exc
     for col in columns:
@@ -148,26 +161,29 @@ def _libraries(edir: Path) -> list[Path]:
     return sorted(p for p in edir.glob("*.tsv") if not p.name.endswith(".set_level.tsv"))
 
 
-def _enrichment(edir: Path, notes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per-miRNA rows and set-level rows of every library, with a ``library`` column."""
-    rows, levels = [], []
+def enrichment_rows(edir: Path, notes: list[str]) -> pd.DataFrame:
+    """Per-miRNA rows of every library, with a ``library`` column."""
+    rows = []
     for path in _libraries(edir):
         df = table(path, ENR_COLS, notes)
         df = df[~df["scope"].isin(COMBINED_SCOPES)]
         if (df["hypothesis"] == "").all():  # a producer without the column: theme decides
             df["hypothesis"] = ["themed" if t else "exploratory" for t in df["theme"]]
         rows.append(df.assign(library=path.stem))
+    if not rows:
+        notes.append("no enrichment tables found")
+        return empty([*ENR_COLS, "library"])
+    return pd.concat(rows, ignore_index=True)
+
+
+def set_levels(edir: Path, notes: list[str]) -> pd.DataFrame:
+    """Set-level rows of every library (those that have them), with a ``library`` column."""
+    levels = []
+    for path in _libraries(edir):
         sl_path = path.with_name(f"{path.stem}.set_level.tsv")
         if sl_path.is_file():
             levels.append(table(sl_path, SET_LEVEL_COLS, notes).assign(library=path.stem))
-    if not rows:
-        notes.append("no enrichment tables found")
-    enr = pd.concat(rows, ignore_index=True) if rows else table(edir / "-", ENR_COLS, [])
-    sl = pd.concat(levels, ignore_index=True) if levels else table(edir / "-", SET_LEVEL_COLS, [])
-    for df in (enr, sl):
-        if "library" not in df.columns:
-            df["library"] = ""
-    return numeric(enr, ENR_NUMERIC), numeric(sl, ["pvalue", "fdr", "statistic"])
+    return pd.concat(levels, ignore_index=True) if levels else empty([*SET_LEVEL_COLS, "library"])
 
 
 def shard_mentions(paths: list[Path]) -> pd.DataFrame:
@@ -181,51 +197,83 @@ def shard_mentions(paths: list[Path]) -> pd.DataFrame:
     return df.loc[order].reset_index(drop=True)
 
 
+# The tables load_results can read; a command asks only for those it uses (the others come
+# back empty, unread, and are no rule input of its job).
+PARTS = frozenset(
+    {"mentions", "mirnas", "unresolved", "consensus", "evidence", "enrichment", "set_level"}
+)
+
+
+def _mentions(root: Path, mentions: list[Path] | None, notes: list[str]) -> pd.DataFrame:
+    if mentions is None:
+        return table(root / "mentions.tsv", MENTION_COLS, notes)
+    return shard_mentions(mentions)
+
+
 def load_results(
     root: Path,
     provenance: Path | None = None,
     config: Path | None = None,
     mentions: list[Path] | None = None,
+    parts: frozenset[str] = PARTS,
 ):
-    """The summaries under ``root``; ``mentions``: per-shard Parquet files read instead of
-    ``mentions.tsv`` (a few columns of them: faster, and no wait for the TSV)."""
+    """The summaries under ``root`` (of :data:`PARTS`, those in ``parts``); ``mentions``:
+    per-shard Parquet files read instead of ``mentions.tsv`` (a few columns of them: faster,
+    and no wait for the TSV)."""
     root = Path(root)
     if not root.is_dir():
         raise MirlensError(f"results folder not found: {root}")
     notes: list[str] = []
+
+    def part(name: str, read, columns: list[str]) -> pd.DataFrame:
+        return read() if name in parts else empty(columns)
+
     documents = table(root / "literature" / "documents.tsv", DOC_COLS, notes, required=True)
-    if mentions is None:
-        mentions = table(root / "mentions.tsv", MENTION_COLS, notes)
-    else:
-        mentions = shard_mentions(mentions)
-    mirnas = numeric(table(root / "mirnas.tsv", MIRNA_COLS, notes), ["n_documents", "n_mentions"])
-    unresolved = numeric(table(root / "unresolved.tsv", UNRES_COLS, notes), ["n_mentions"])
-    consensus = table(root / "targets" / "consensus.tsv", CONS_COLS, notes)
-    evidence = numeric(table(root / "evidence.tsv", EVIDENCE_COLS, notes), EVIDENCE_NUMERIC)
-    enrichment, set_level = _enrichment(root / "enrichment", notes)
+    mentions_df = part("mentions", lambda: _mentions(root, mentions, notes), MENTION_COLS)
+    mirnas = part("mirnas", lambda: table(root / "mirnas.tsv", MIRNA_COLS, notes), MIRNA_COLS)
+    unresolved = part(
+        "unresolved", lambda: table(root / "unresolved.tsv", UNRES_COLS, notes), UNRES_COLS
+    )
+    consensus = part(
+        "consensus", lambda: table(root / "targets" / "consensus.tsv", CONS_COLS, notes), CONS_COLS
+    )
+    evidence = part(
+        "evidence", lambda: table(root / "evidence.tsv", EVIDENCE_COLS, notes), EVIDENCE_COLS
+    )
+    edir = root / "enrichment"
+    enrichment = part("enrichment", lambda: enrichment_rows(edir, notes), ENR_COLS + ["library"])
+    set_level = part("set_level", lambda: set_levels(edir, notes), SET_LEVEL_COLS + ["library"])
     prov_path = provenance if provenance is not None else root / "provenance.json"
     conf_path = config if config is not None else root / "config.json"
-    files = {
-        "evidence": "evidence.tsv",
-        "enrichment": "enrichment/<library>.tsv, .parquet (every tested row), .set_level.tsv",
-        "mentions": "mentions.tsv",
-        "mirnas": "mirnas.tsv",
-        "targets": "targets/consensus.tsv, targets/<source>.tsv",
-        "documents": "literature/documents.tsv",
-        "unresolved": "unresolved.tsv",
-    }
     return Results(
         root=root,
         documents=documents,
-        mentions=mentions,
-        mirnas=mirnas,
-        unresolved=unresolved,
+        mentions=mentions_df,
+        mirnas=numeric(mirnas, ["n_documents", "n_mentions"]),
+        unresolved=numeric(unresolved, ["n_mentions"]),
         consensus=consensus,
-        evidence=evidence,
-        enrichment=enrichment,
-        set_level=set_level,
+        evidence=numeric(evidence, EVIDENCE_NUMERIC),
+        enrichment=numeric(enrichment, ENR_NUMERIC),
+        set_level=numeric(set_level, ["pvalue", "fdr", "statistic"]),
         provenance=_json(prov_path, notes, "provenance"),
         config=_json(conf_path, notes, "config"),
-        files=files,
+        files=dict(FILES),
         notes=notes,
+    )
+
+
+def add_input_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments `report` and `tables` share: where the results are, and the cut-offs."""
+    parser.add_argument("--results-dir", type=Path, default=Path("results"))
+    parser.add_argument(
+        "--provenance", type=Path, help="provenance.json (default: <results-dir>/provenance.json)"
+    )
+    parser.add_argument(
+        "--config", type=Path, help="config.json (default: <results-dir>/config.json)"
+    )
+    parser.add_argument(
+        "--top", type=int, default=10, help="miRNAs listed per theme on the first screen"
+    )
+    parser.add_argument(
+        "--alpha", type=float, default=0.05, help="themed FDR at which a result is a finding"
     )

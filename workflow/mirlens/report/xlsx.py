@@ -1,4 +1,7 @@
-"""The report's summary tables as one XLSX workbook, streamed by xlsxwriter.
+"""`mirlens tables`: the report's summary tables as one XLSX workbook, streamed by xlsxwriter.
+
+A job of its own, beside the HTML report (not after it in the same job), reading the same
+summaries with the same loader.
 
 Only summaries go here (the evidence table, the per-miRNA findings, the targets of the
 reported miRNAs, the set-level answers): the full tables stay TSV/Parquet under results/,
@@ -9,6 +12,7 @@ and the creation date is fixed so reruns are byte-identical.
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import math
 import re
@@ -18,15 +22,19 @@ import pandas as pd
 import xlsxwriter
 
 from mirlens.io import atomic_open
+from mirlens.report import data
+from mirlens.report.build import evidence_by_theme, provenance_section, rank_rule
 from mirlens.report.data import MAX_EXPLORATORY
 from mirlens.report.fmt import precursor
+from mirlens.report.load import add_input_arguments, load_results
+from mirlens.report.targets import read_top_targets, top_targets
+
+# what the workbook shows (documents.tsv, config and provenance are always read)
+PARTS = frozenset({"mirnas", "consensus", "evidence", "enrichment", "set_level"})
 
 MAX_CELL = 32767  # Excel's limit per cell
 ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 FIXED_DATE = dt.datetime(2000, 1, 1)
-MAX_TARGETS = 100  # targets per reported miRNA in the workbook (all in consensus.tsv)
-TIERS = {2: "validated strong", 1: "validated", 0: "predicted"}
-TARGET_COLS = ["mirna", "gene_symbol", "n_sources", "sources", "evidence"]
 
 
 def _cell(value):
@@ -80,44 +88,40 @@ def reported(ev: dict[str, pd.DataFrame], top: int) -> set[str]:
     return {n for df in ev.values() for n in df["mirna"] if precursor(n) in groups} | names
 
 
-def targets_table(res, ordered: pd.DataFrame, names: set[str]) -> pd.DataFrame:
-    """Targets of the reported miRNAs in evidence order (``ordered``: data.target_order),
-    at most MAX_TARGETS each."""
-    order = ordered[ordered["mirna"].isin(names)]
-    order = order[order.groupby("mirna").cumcount() < MAX_TARGETS]
-    out = res.consensus.loc[order.index, TARGET_COLS].copy()
-    out.insert(2, "evidence_tier", order["tier"].map(TIERS))
-    return out
+def targets_table(top: pd.DataFrame, names: set[str]) -> pd.DataFrame:
+    """Targets of the reported miRNAs in evidence order (``top``: :func:`targets.top_targets`)."""
+    return top[top["mirna"].isin(names)]
 
 
-def about_table(res, ctx: dict) -> pd.DataFrame:
+def about_table(res, alpha: float) -> pd.DataFrame:
+    ok = data.read_ok(res.documents)
     rows = [
         ("this workbook", "summary tables of the report; full tables are TSV/Parquet:"),
         *[(k, f"results/{v}") for k, v in res.files.items()],
-        ("documents read", ctx["documents"]["n_ok"]),
-        ("documents skipped", ctx["documents"]["n_skipped"]),
-        ("miRNAs", ctx["n_mirnas"]),
-        ("finding threshold (themed FDR)", ctx["alpha"]),
-        ("rank rule", ctx["rank_rule"]),
+        ("documents read", int(ok.sum())),
+        ("documents skipped", int((~ok).sum())),
+        ("miRNAs", len(res.mirnas)),
+        ("finding threshold (themed FDR)", alpha),
+        ("rank rule", rank_rule()),
     ]
-    rows += [("note", n) for n in ctx["notes"]]
+    rows += [("note", n) for n in res.notes]
     rows += [
         (f"release: {s.get('key') or s.get('url')}", s.get("release", ""))
-        for s in ctx["provenance"]["sources"]
+        for s in provenance_section(res)["sources"]
     ]
     return pd.DataFrame(rows, columns=["item", "value"])
 
 
 def write_workbook(
-    res, ev: dict[str, pd.DataFrame], ordered: pd.DataFrame, ctx: dict, path: Path
+    res, ev: dict[str, pd.DataFrame], top_rows: pd.DataFrame, top: int, alpha: float, path: Path
 ) -> None:
     evidence = pd.concat(list(ev.values()), ignore_index=True) if ev else res.evidence
     tables = [
-        ("about", about_table(res, ctx)),
+        ("about", about_table(res, alpha)),
         ("evidence", evidence),
-        ("findings", findings_table(res, ctx["alpha"])),
-        ("set_level", set_level_table(res, ctx["alpha"])),
-        ("targets_reported", targets_table(res, ordered, reported(ev, ctx["top"]))),
+        ("findings", findings_table(res, alpha)),
+        ("set_level", set_level_table(res, alpha)),
+        ("targets_reported", targets_table(top_rows, reported(ev, top))),
     ]
     with atomic_open(path, "wb") as fh:
         wb = xlsxwriter.Workbook(
@@ -134,3 +138,37 @@ def write_workbook(
         for name, df in tables:
             _sheet(wb, name, df, bold)
         wb.close()
+
+
+def build_tables(
+    results_dir: Path,
+    out: Path,
+    provenance: Path | None = None,
+    config: Path | None = None,
+    top: int = 10,
+    alpha: float = 0.05,
+    targets: Path | None = None,
+) -> None:
+    """``targets``: the TSV of `report-targets` (else made from the consensus here)."""
+    parts = PARTS if targets is None else PARTS - {"consensus"}
+    res = load_results(results_dir, provenance, config, parts=parts)
+    if targets is None:
+        top_rows = top_targets(res.consensus, data.target_order(res.consensus))
+    else:
+        top_rows = read_top_targets(targets)
+    write_workbook(res, evidence_by_theme(res.evidence, res.config), top_rows, top, alpha, out)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_input_arguments(parser)
+    parser.add_argument("--out", type=Path, default=Path("results/report/tables.xlsx"))
+    parser.add_argument(
+        "--targets", type=Path, help="top targets TSV from `report-targets` (default: made here)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    build_tables(
+        args.results_dir, args.out, args.provenance, args.config, args.top, args.alpha, args.targets
+    )
+    return 0
