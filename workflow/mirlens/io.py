@@ -117,7 +117,6 @@ def split_list(value: Any) -> list[str]:
 _ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
 _UNESCAPES = {v: k for k, v in _ESCAPES.items()}
 _NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]")
-_ESCAPE_IN_ROW = re.compile(r"[\\\n\r]")  # a row's tabs are counted instead
 _ESCAPED = re.compile(r"\\[\\tnr]")
 _NEEDLES = {_NEEDS_ESCAPE: ("\\", "\t", "\n", "\r"), _ESCAPED: ("\\",)}  # in every match
 
@@ -171,28 +170,29 @@ def write_tsv(df: pd.DataFrame, path: str | os.PathLike, float_format: str = FLO
     """
     df = _map_text(df, escape_cell, _NEEDS_ESCAPE)
     columns = [_cells(df.iloc[:, i], float_format) for i in range(df.shape[1])]
-    _write_lines(path, list(map(str, df.columns)), map("\t".join, zip(*columns, strict=True)))
+    with atomic_open(path) as fh:
+        fh.write("\t".join(map(str, df.columns)) + "\n")
+        fh.writelines("\t".join(row) + "\n" for row in zip(*columns, strict=True))
 
 
 def write_text_rows(
-    rows: Iterable[Sequence[str]], columns: Sequence[str], path: str | os.PathLike
+    rows: Sequence[Sequence[str]], columns: Sequence[str], path: str | os.PathLike
 ) -> None:
-    """Rows of text cells as the TSV ``write_tsv`` writes for a table of strings, without
-    pandas (whose import alone costs a small stage about a second)."""
-
-    def line(row: Sequence[str]) -> str:
-        joined = "\t".join(row)  # one search per row, not per cell: most need no escape
-        if joined.count("\t") == len(row) - 1 and not _ESCAPE_IN_ROW.search(joined):
-            return joined
-        return "\t".join(map(escape_cell, row))
-
-    _write_lines(path, columns, map(line, rows))
-
-
-def _write_lines(path: str | os.PathLike, columns: Sequence[str], lines: Iterable[str]) -> None:
+    """Rows of text cells (one per column each) as the TSV ``write_tsv`` writes for a table
+    of strings, without pandas (whose import alone costs a small stage about a second)."""
+    text = "\n".join(map("\t".join, rows))
+    # Tabs and newlines counted, the rest searched, over the whole text (in C): a cell to
+    # escape is rare, and only then is every cell escaped.
+    if (
+        text.count("\t") != len(rows) * (len(columns) - 1)
+        or text.count("\n") != max(len(rows) - 1, 0)
+        or "\\" in text
+        or "\r" in text
+    ):
+        text = "\n".join("\t".join(map(escape_cell, row)) for row in rows)
     with atomic_open(path) as fh:
         fh.write("\t".join(columns) + "\n")
-        fh.writelines(line + "\n" for line in lines)
+        fh.write(text + "\n" if rows else "")
 
 
 def read_tsv(path: str | os.PathLike, **kwargs: Any) -> pd.DataFrame:

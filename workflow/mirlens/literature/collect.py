@@ -37,7 +37,7 @@ from mirlens.literature.readers import (
     iter_paths,
     read_path,
 )
-from mirlens.literature.shards import Shard, is_shard_file, locate, plan_shards
+from mirlens.literature.shards import Shard, is_shard_file, plan_shards
 
 if TYPE_CHECKING:  # pandas only for the Python API: the command never imports it
     import pandas as pd
@@ -47,6 +47,10 @@ log = logging.getLogger(__name__)
 DOCUMENT_COLUMNS = list(contracts.DOCUMENTS)
 SHARD_COLUMNS = ["shard", "n_documents", "sha256"]
 RECORD_KEYS = ["doc_id", "text", "title", "year", "pmid", "doi", "source"]
+Row = list[str]  # a documents.tsv row, cells in DOCUMENT_COLUMNS order
+DOC_ID, PATH, SHA256, STATUS, SHARD, N_CHARS = (
+    DOCUMENT_COLUMNS.index(c) for c in ("doc_id", "path", "sha256", "status", "shard", "n_chars")
+)
 # What decides the recorded rows and shard bytes: bump when the rows or records change.
 INDEX_VERSION = f"{READER_VERSION}:1"
 
@@ -73,41 +77,39 @@ def _clean(value: object) -> str:
     return " ".join(str(value).split()) if value is not None else ""
 
 
-def document_row(doc: Document) -> dict[str, str]:
+def document_row(doc: Document) -> Row:
     """The documents.tsv row of one Document (its text is not kept; its shard comes later)."""
-    return {
-        "doc_id": doc.doc_id,
-        "source": doc.source,
-        "path": display_path(doc.path),
-        "title": _clean(doc.title),
-        "year": "" if doc.year is None else str(doc.year),
-        "pmid": doc.pmid,
-        "doi": doc.doi,
-        "sha256": doc.sha256,
-        "status": _clean(doc.status),
-        "shard": "",
-        "n_chars": str(len(doc.text)),
-    }
+    year = "" if doc.year is None else str(doc.year)
+    return [
+        *(doc.doc_id, doc.source, display_path(doc.path), _clean(doc.title), year),
+        *(doc.pmid, doc.doi, doc.sha256, _clean(doc.status), "", str(len(doc.text))),
+    ]
 
 
-def pick_richest(rows: list[dict[str, str]], ok: list[int]) -> set[int]:
+def pick_richest(rows: list[Row], ok: list[int]) -> set[int]:
     """Rows kept, one per doc_id: the longest text (then path, text digest, reading order).
 
     The order is a property of the copies, not of the order the inputs were given in;
     every other copy's row says which copy was kept, and why.
     """
+    ids = [rows[i][DOC_ID] for i in ok]
+    if len(set(ids)) == len(ids):  # the common case: no doc_id twice
+        return set(ok)
     by_id: dict[str, list[int]] = {}
     for i in ok:
-        by_id.setdefault(rows[i]["doc_id"], []).append(i)
+        by_id.setdefault(rows[i][DOC_ID], []).append(i)
     kept = set()
     for copies in by_id.values():
-        copies.sort(key=lambda i: (-int(rows[i]["n_chars"]), rows[i]["path"], rows[i]["sha256"], i))
+        if len(copies) == 1:
+            kept.add(copies[0])
+            continue
+        copies.sort(key=lambda i: (-int(rows[i][N_CHARS]), rows[i][PATH], rows[i][SHA256], i))
         best = rows[copies[0]]
         kept.add(copies[0])
-        where, n_best = best["path"], int(best["n_chars"])
+        where, n_best = best[PATH], int(best[N_CHARS])
         for i in copies[1:]:
-            other, n = rows[i], int(rows[i]["n_chars"])
-            if other["sha256"] == best["sha256"]:
+            other, n = rows[i], int(rows[i][N_CHARS])
+            if other[SHA256] == best[SHA256]:
                 why = f"duplicate doc_id, same text as the copy kept from {where}"
             elif n < n_best:
                 why = (
@@ -116,7 +118,7 @@ def pick_richest(rows: list[dict[str, str]], ok: list[int]) -> set[int]:
                 )
             else:
                 why = f"duplicate doc_id, text as long as the copy kept from {where} (kept by path)"
-            other["status"] = f"skipped: {why}"
+            other[STATUS] = f"skipped: {why}"
     return kept
 
 
@@ -164,42 +166,40 @@ def write_if_changed(path: Path, data: bytes, changes: Changes) -> None:
         fh.write(data)
 
 
-def file_sizes(rows: list[dict[str, str]]) -> tuple[list[tuple[str, int]], list[int]]:
-    """(path, number of documents read from it) of every file in reading order, and each
-    row's position in its file. Skipped copies count, so that dropping a duplicate never
-    shifts the shards of the rest of its file."""
-    sizes: dict[str, int] = {}
-    positions = []
-    for row in rows:
-        positions.append(sizes.get(row["path"], 0))
-        sizes[row["path"]] = positions[-1] + 1
-    return list(sizes.items()), positions
+def file_rows(rows: list[Row]) -> dict[str, list[int]]:
+    """Each file's rows in reading order (files in reading order). Skipped copies count,
+    so that dropping a duplicate never shifts the shards of the rest of its file."""
+    out: dict[str, list[int]] = {}
+    for i, row in enumerate(rows):
+        out.setdefault(row[PATH], []).append(i)
+    return out
 
 
 @dataclass
 class Assignment:
     """Where each kept row goes (shard, piece), how many documents each shard gets, and
-    each row's position in its file."""
+    each file's rows (a row's position in its file is its index there)."""
 
     rows: dict[int, tuple[str, str]]
     counts: dict[str, int]
-    positions: list[int]
+    files: dict[str, list[int]]
 
 
-def assign(rows: list[dict[str, str]], kept: set[int], shard_docs: int) -> tuple[list, Assignment]:
+def assign(rows: list[Row], kept: set[int], shard_docs: int) -> tuple[list, Assignment]:
     """The shard plan of the inputs (shards that keep no document dropped) and each kept
     row's shard and piece; fills the rows' shard column."""
-    files, positions = file_sizes(rows)
-    shards = plan_shards(files, shard_docs)
-    find = locate(shards)
+    files = file_rows(rows)
+    shards = plan_shards([(path, len(idx)) for path, idx in files.items()], shard_docs)
     out: dict[int, tuple[str, str]] = {}
     counts: dict[str, int] = {}
-    for i in sorted(kept):
-        shard, piece = find(rows[i]["path"], positions[i])
-        out[i] = (shard.label, piece.label)
-        counts[shard.label] = counts.get(shard.label, 0) + 1
-        rows[i]["shard"] = shard.label
-    return [s for s in shards if s.label in counts], Assignment(out, counts, positions)
+    for shard in shards:
+        for piece in shard.pieces:  # pieces are runs of a file's rows
+            for i in files[piece.path][piece.start : piece.end]:
+                if i in kept:
+                    out[i] = (shard.label, piece.label)
+                    rows[i][SHARD] = shard.label
+                    counts[shard.label] = counts.get(shard.label, 0) + 1
+    return [s for s in shards if s.label in counts], Assignment(out, counts, files)
 
 
 def spool_shards(spool: Path, plan: Assignment, skip: Container[str]):
@@ -254,7 +254,7 @@ class Run:
     old: reuse.Index | None
     start_ns: int
     cache_dir: str | Path | None
-    rows: list[dict[str, str]] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
     spans: list[tuple[str, int, int]] = field(default_factory=list)  # path, rows [first, end)
     files: dict[str, tuple[reuse.Seen, list[tuple[str, ...]]]] = field(default_factory=dict)
     fresh: set[str] = field(default_factory=set)  # files read this run (records spooled)
@@ -273,7 +273,7 @@ def read_one(run: Run, path: str, fh: TextIO) -> None:
     entry = run.old.files.get(path) if run.old is not None else None
     seen = reuse.still(path, entry[0], run.start_ns) if entry else None
     if entry and seen:
-        rows.extend(dict(zip(DOCUMENT_COLUMNS, values, strict=True)) for values in entry[1])
+        rows.extend(map(list, entry[1]))
         values = entry[1]
     else:
         before = reuse.observe(path, run.start_ns) if run.old is not None else None
@@ -282,7 +282,7 @@ def read_one(run: Run, path: str, fh: TextIO) -> None:
             if doc.ok:
                 spool_record(fh, len(rows) - 1, doc)
         seen = reuse.unmoved(path, before)
-        values = [tuple(row[c] for c in DOCUMENT_COLUMNS) for row in rows[first:]]
+        values = list(map(tuple, rows[first:]))  # as read: dedup and plan fill them in later
         run.fresh.add(path)
     run.spans.append((path, first, len(rows)))
     if seen is not None:
@@ -295,7 +295,7 @@ def read_again(run: Run, span: tuple[str, int, int], fh: TextIO) -> None:
     path, first, end = span
     row = first
     for doc in read_path(path, run.cache_dir):
-        if row >= end or (run.rows[row]["doc_id"], run.rows[row]["sha256"]) != (
+        if row >= end or (run.rows[row][DOC_ID], run.rows[row][SHA256]) != (
             doc.doc_id,
             doc.sha256,
         ):
@@ -316,10 +316,9 @@ def signatures(shards: list[Shard], run: Run, kept: set[int], plan: Assignment) 
         shown = display_path(path)  # shards name files as documents.tsv does
         sha = run.files[path][0].sha256 if path in run.files else None
         digests[shown] = sha if digests.get(shown, sha) == sha else None
-    dropped: dict[str, list[int]] = {}
-    for i, row in enumerate(run.rows):
-        if i not in kept:
-            dropped.setdefault(row["path"], []).append(plan.positions[i])
+    dropped = {  # positions in its file of the rows not kept
+        path: [k for k, i in enumerate(idx) if i not in kept] for path, idx in plan.files.items()
+    }
     out = {}
     for shard in shards:
         parts = []
@@ -343,10 +342,9 @@ def keep_unchanged(run: Run, sigs: dict[str, str], shard_dir: Path) -> None:
                 run.kept[label] = seen
 
 
-def sorted_rows(rows: list[dict[str, str]]) -> list[tuple[str, ...]]:
+def sorted_rows(rows: list[Row]) -> list[Row]:
     """documents.tsv rows by doc_id, path, status (a stable sort, as pandas' was)."""
-    order = itemgetter(*(DOCUMENT_COLUMNS.index(c) for c in ("doc_id", "path", "status")))
-    return sorted((tuple(row[c] for c in DOCUMENT_COLUMNS) for row in rows), key=order)
+    return sorted(rows, key=itemgetter(DOC_ID, PATH, STATUS))
 
 
 def collect_rows(
@@ -355,7 +353,7 @@ def collect_rows(
     out_dir: str | Path,
     optional: Sequence[str | Path] = (),
     cache_dir: str | Path | None = None,
-) -> list[tuple[str, ...]]:
+) -> list[Row]:
     """Read, deduplicate and shard every document; returns the documents table's rows.
 
     With ``cache_dir``, files unchanged since the last collect into ``out_dir`` are not
@@ -375,7 +373,7 @@ def collect_rows(
         for path in iter_paths(paths):
             read_one(run, path, fh)
         rows = run.rows
-        kept = pick_richest(rows, [i for i, r in enumerate(rows) if r["status"] == "ok"])
+        kept = pick_richest(rows, [i for i, r in enumerate(rows) if r[STATUS] == "ok"])
         shards, plan = assign(rows, kept, shard_docs)
         sigs = signatures(shards, run, kept, plan)
         keep_unchanged(run, sigs, out_dir / "shards")

