@@ -8,6 +8,9 @@ Documents stream to one spool file while they are read, so memory holds one shar
 one row of metadata per document), not the whole literature set. When two inputs carry
 the same doc_id, the richest text (the longest) is kept, and the other copies become rows
 saying which copy was kept and why.
+
+With a cache folder, a rerun parses only files that changed since the last one
+(`reuse.py` says how that is decided) and leaves shards made of unchanged files unread.
 """
 
 from __future__ import annotations
@@ -441,7 +444,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--cache-dir",
         default=None,
-        help="optional cache of parsed PDF/HTML/XML/JSON files, keyed by their content hash",
+        help="optional cache of parsed PDF/HTML/XML/JSON files, keyed by their content hash, "
+        "and of the rows of files unchanged since the last collect (not parsed again)",
     )
     parser.add_argument(
         "--out-dir", required=True, help="writes documents.tsv, shards.tsv, shards/"
