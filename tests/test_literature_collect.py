@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from pathlib import Path
 
@@ -237,3 +238,127 @@ def test_shards_read_back_as_the_same_documents(tmp_path):
             src.source,
             src.sha256,
         )
+
+
+# ----------------------------------------------------------------- reuse of unchanged files
+
+
+def outputs(out: Path) -> dict[str, bytes]:
+    files = {n: (out / n).read_bytes() for n in ("documents.tsv", "shards.tsv")}
+    return files | {f"shards/{k}": v for k, v in shard_files(out).items()}
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """The paths collect parses, in order (a reused file is not among them)."""
+    from mirlens.literature import collect as module
+
+    seen: list[str] = []
+
+    def counted(path, cache_dir=None):
+        seen.append(Path(path).name)
+        return module_read_path(path, cache_dir)
+
+    module_read_path = module.read_path
+    monkeypatch.setattr(module, "read_path", counted)
+    return seen
+
+
+def same_as_cold(lit: Path, out: Path, tmp_path: Path, shard_docs: int) -> None:
+    """The warm-cache outputs equal those of a run with no cache and no earlier outputs."""
+    cold = tmp_path / f"cold{len(list(tmp_path.glob('cold*')))}"
+    collect([lit], shard_docs, cold)
+    assert outputs(out) == outputs(cold)
+
+
+def lit_folder(tmp_path: Path) -> Path:
+    lit = tmp_path / "lit"
+    write_docs(lit, {f"doc{i:02d}.txt": f"Document {i} mentions miR-{i}." for i in range(12)})
+    write_docs(lit, {"big.jsonl": "".join(
+        json.dumps({"doc_id": f"P{i}", "text": f"miR-{i} in paper {i}"}) + "\n" for i in range(9)
+    )})  # fmt: skip
+    return lit
+
+
+def test_unchanged_files_are_not_parsed_again_and_outputs_match_a_cold_run(tmp_path, reads, caplog):
+    lit, out, cache = lit_folder(tmp_path), tmp_path / "out", tmp_path / "cache"
+    collect([lit], 4, out, cache_dir=cache)
+    assert len(reads) == 13
+    reads.clear()
+    with caplog.at_level("INFO"):
+        collect([lit], 4, out, cache_dir=cache)
+    assert reads == []  # every file's rows and every shard reused
+    assert "13 of 13 files unchanged, not read" in caplog.text
+    same_as_cold(lit, out, tmp_path, 4)
+    # a new file is read, and the files in the shards it changes are read again for them
+    before = shard_files(out)
+    write_docs(lit, {"doc05b.txt": "A new paper on miR-9000."})
+    reads.clear()
+    table = collect([lit], 4, out, cache_dir=cache)
+    after = shard_files(out)
+    changed = {name[:-6] for name in after if before.get(name) != after[name]}
+    in_changed = {
+        Path(p).name for p, s in zip(table["path"], table["shard"], strict=True) if s in changed
+    }
+    assert reads[0] == "doc05b.txt" and set(reads) == in_changed
+    assert len(changed) < len(after)  # some shards were kept unread
+    same_as_cold(lit, out, tmp_path, 4)
+
+
+def test_changed_files_are_read_again(tmp_path, reads, monkeypatch):
+    from mirlens.literature import reuse
+
+    monkeypatch.setattr(reuse, "SETTLE_NS", 0)  # stat fields trusted at once (no hashing)
+    lit, out, cache = lit_folder(tmp_path), tmp_path / "out", tmp_path / "cache"
+    collect([lit], 4, out, cache_dir=cache)
+    big = lit / "big.jsonl"
+    # a record appended: the size changes
+    with open(big, "a") as fh:
+        fh.write(json.dumps({"doc_id": "P9", "text": "miR-99 too"}) + "\n")
+    reads.clear()
+    collect([lit], 4, out, cache_dir=cache)
+    assert reads == ["big.jsonl"]
+    same_as_cold(lit, out, tmp_path, 4)
+    # the same size, the modification time set back: ctime still moves
+    st = big.stat()
+    big.write_bytes(big.read_bytes().replace(b"miR-99 too", b"miR-98 too"))
+    os.utime(big, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert big.stat().st_size == st.st_size and big.stat().st_mtime_ns == st.st_mtime_ns
+    reads.clear()
+    collect([lit], 4, out, cache_dir=cache)
+    assert reads == ["big.jsonl"]
+    same_as_cold(lit, out, tmp_path, 4)
+    # only the times changed (touch): hashed, found equal, not parsed
+    os.utime(lit / "doc03.txt")
+    reads.clear()
+    collect([lit], 4, out, cache_dir=cache)
+    assert reads == []
+    same_as_cold(lit, out, tmp_path, 4)
+
+
+def test_a_new_duplicate_rebuilds_the_shard_of_the_copy_it_replaces(tmp_path, reads):
+    lit, out, cache = lit_folder(tmp_path), tmp_path / "out", tmp_path / "cache"
+    collect([lit], 4, out, cache_dir=cache)
+    longer = {"doc_id": "P3", "text": "miR-3 in paper 3, told at greater length"}
+    write_docs(lit, {"zz.jsonl": json.dumps(longer) + "\n"})
+    reads.clear()
+    table = collect([lit], 4, out, cache_dir=cache)
+    assert (
+        table.set_index("path")
+        .loc[str(lit / "big.jsonl")]
+        .query("doc_id == 'P3'")["status"]
+        .str.startswith("skipped: duplicate")
+        .all()
+    )
+    same_as_cold(lit, out, tmp_path, 4)
+
+
+def test_a_damaged_index_costs_a_full_read(tmp_path, reads):
+    lit, out, cache = lit_folder(tmp_path), tmp_path / "out", tmp_path / "cache"
+    collect([lit], 4, out, cache_dir=cache)
+    for index in (cache / "collect").iterdir():
+        index.write_bytes(b"not an index")
+    reads.clear()
+    collect([lit], 4, out, cache_dir=cache)
+    assert len(reads) == 13
+    same_as_cold(lit, out, tmp_path, 4)

@@ -15,7 +15,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
@@ -175,6 +175,26 @@ def write_tsv(df: pd.DataFrame, path: str | os.PathLike, float_format: str = FLO
     with atomic_open(path) as fh:
         fh.write("\t".join(map(str, df.columns)) + "\n")
         fh.writelines("\t".join(row) + "\n" for row in zip(*columns, strict=True))
+
+
+def write_text_rows(
+    rows: Sequence[Sequence[str]], columns: Sequence[str], path: str | os.PathLike
+) -> None:
+    """Rows of text cells (one per column each) as the TSV ``write_tsv`` writes for a table
+    of strings, without pandas (whose import alone costs a small stage about a second)."""
+    text = "\n".join(map("\t".join, rows))
+    # Tabs and newlines counted, the rest searched, over the whole text (in C): a cell to
+    # escape is rare, and only then is every cell escaped.
+    if (
+        text.count("\t") != len(rows) * (len(columns) - 1)
+        or text.count("\n") != max(len(rows) - 1, 0)
+        or "\\" in text
+        or "\r" in text
+    ):
+        text = "\n".join("\t".join(map(escape_cell, row)) for row in rows)
+    with atomic_open(path) as fh:
+        fh.write("\t".join(columns) + "\n")
+        fh.write(text + "\n" if rows else "")
 
 
 def read_tsv(path: str | os.PathLike, **kwargs: Any) -> pd.DataFrame:

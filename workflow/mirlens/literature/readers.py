@@ -865,6 +865,25 @@ def list_files(root: str | Path) -> list[str]:
     return sorted(found, key=lambda p: Path(p).parts)
 
 
+def iter_paths(inputs: Iterable[str | Path]) -> Iterator[str]:
+    """The files of the inputs in reading order: inputs as given, folders recursed and
+    sorted (hidden files ignored); a missing input is yielded as given."""
+    for item in inputs:
+        item_str = str(item)
+        if os.path.isdir(item_str):
+            yield from list_files(item_str)
+        else:
+            yield item_str
+
+
+def read_path(path: str, cache_dir: str | Path | None = None) -> Iterator[Document]:
+    """The Documents of one path of :func:`iter_paths` (a missing one: a skipped row)."""
+    if os.path.lexists(path):
+        yield from read_file(path, cache_dir)
+    else:
+        yield skipped(path, "file", "no such file or directory")
+
+
 def iter_documents(
     inputs: Iterable[str | Path], cache_dir: str | Path | None = None
 ) -> Iterator[Document]:
@@ -873,15 +892,16 @@ def iter_documents(
     A missing or unreadable path yields a skipped Document, never an exception.
     ``cache_dir`` (optional) caches the reads of slow formats by content hash.
     """
-    for item in inputs:
-        item_str = str(item)
-        if os.path.isdir(item_str):
-            for path in list_files(item_str):
-                yield from read_file(path, cache_dir)
-        elif os.path.lexists(item_str):
-            yield from read_file(item_str, cache_dir)
-        else:
-            yield skipped(item_str, "file", "no such file or directory")
+    for path in iter_paths(inputs):
+        yield from read_path(path, cache_dir)
 
 
-__all__ = ["Document", "iter_documents", "read_file", "list_files", "content_id"]
+__all__ = [
+    "Document",
+    "iter_documents",
+    "iter_paths",
+    "read_path",
+    "read_file",
+    "list_files",
+    "content_id",
+]

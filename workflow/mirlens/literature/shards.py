@@ -24,8 +24,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,24 +98,6 @@ def plan_shards(files: Sequence[tuple[str, int]], shard_docs: int) -> list[Shard
             shards.append(group)
         group.pieces.append(Piece(path, 0, n_docs, piece_label(fid, 0)))
     return shards
-
-
-def locate(shards: Sequence[Shard]) -> Callable[[str, int], tuple[Shard, Piece]]:
-    """(path, position of a document in its file) -> its shard and piece (bisect over the
-    file's piece starts: a big file may have thousands of pieces)."""
-    by_path: dict[str, list[tuple[int, Shard, Piece]]] = {}
-    for shard in shards:
-        for piece in shard.pieces:
-            by_path.setdefault(piece.path, []).append((piece.start, shard, piece))
-    for pieces in by_path.values():
-        pieces.sort(key=lambda t: t[0])
-    starts = {path: [t[0] for t in pieces] for path, pieces in by_path.items()}
-
-    def find(path: str, pos: int) -> tuple[Shard, Piece]:
-        _start, shard, piece = by_path[path][bisect_right(starts[path], pos) - 1]
-        return shard, piece
-
-    return find
 
 
 _TABLE_CACHE: dict[str, tuple[tuple[int, int], dict[str, str]]] = {}
