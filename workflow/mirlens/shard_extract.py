@@ -90,12 +90,12 @@ def store_cache(path: Path, entries: dict[tuple[str, str], list[dict]]) -> None:
 def extract_new(docs: list[Doc], args: argparse.Namespace, folder: Path) -> Iterator[dict]:
     """Mention records of the given documents."""
     from mirlens.text.extract import (
-        Normaliser,
         cached_release,
         extract_documents,
         resolve_family_info,
         theme_hits,
     )
+    from mirlens.text.normalise import Normaliser
 
     # the folder's key covers the release files, the code and the options
     release = cached_release(
