@@ -43,3 +43,25 @@ def test_claimed_theme_genes_most_documents_first():
         {"mirbase_id": "M2", "theme": "EMT", "claimed_theme_genes": "ZEB1;VIM"},
     ]
     assert claimed_theme_genes(pairs.iloc[0:0], {"EMT": {"VIM"}}).empty
+
+
+def test_claims_jobs_claimed_documents_count_what_claimed_pairs_counts(tmp_path):
+    """The claims job writes the claims that count per miRNA, gene and document; evidence
+    counts documents from them instead of reading every claim: the same counts."""
+    from mirlens.evidence.cli import claimed
+    from mirlens.text.claims import claimed_documents, write_claimed
+
+    records = [
+        {"doc_id": d, "mirbase_ids": ids.split(";"), "mirbase_names": names.split(";"),
+         "gene_symbol": gene, "entrez_id": entrez, "negated": neg == "true",
+         "asserted": asserted == "true"}
+        for d, ids, names, gene, entrez, _rel, neg, asserted, _s in ROWS
+    ]  # fmt: skip
+    write_claimed(claimed_documents(records[:3]), tmp_path / "a.claimed.parquet")
+    write_claimed(claimed_documents(records[3:]), tmp_path / "b.claimed.parquet")
+    write_claimed([], tmp_path / "empty.claimed.parquet")
+    paths = [str(tmp_path / f"{n}.claimed.parquet") for n in ("a", "empty", "b")]
+    counted = claimed(paths)
+    expected = claimed_pairs(claims(ROWS))[["mirbase_id", "mirna", "gene_symbol", "entrez_id"]]
+    assert counted.drop(columns="n_documents").equals(expected)
+    assert list(counted["n_documents"]) == list(claimed_pairs(claims(ROWS))["n_documents"])

@@ -4,7 +4,8 @@ rule claims:
         mentions="results/mentions/{shard}.parquet",
         gene_info=db("ncbi.gene_info"),
     output:
-        "results/claims/{shard}.jsonl",
+        claims="results/claims/{shard}.jsonl",
+        claimed="results/claims/{shard}.claimed.parquet",
     params:
         digest=shard_digest,
         species=config["species"],
@@ -18,7 +19,7 @@ rule claims:
         "../envs/mirlens.yaml"
     shell:
         "python -m mirlens claims {input.shard:q} --mentions {input.mentions:q}"
-        " --out {output:q} --species {params.species}"
+        " --out {output.claims:q} --claimed-out {output.claimed:q} --species {params.species}"
         " --gene-info {input.gene_info:q} --cache-dir resources/cache/claims > {log:q} 2>&1"
 
 

@@ -4,8 +4,8 @@ rule evidence:
         context=shard_files("results/mentions/{shard}.context.parquet"),
         mirnas="results/mirnas.tsv",
         consensus="results/targets/consensus.tsv",
-        # per shard: claims.tsv (the person's table) is merged beside, off this path
-        claims=shard_files("results/claims/{shard}.jsonl"),
+        # per shard: the claims that count, one row per miRNA, gene and document (small)
+        claims=shard_files("results/claims/{shard}.claimed.parquet"),
         mirtarbase=evidence_mirtarbase(),
         themes="results/enrichment/theme_context.json",
         enrichment=expand("results/enrichment/{library}.tsv", library=LIBRARIES),
@@ -24,6 +24,7 @@ rule evidence:
         set_level=lambda w, input: by_library(input.set_level),
         species=config["species"],
         alpha=config["report"]["alpha"],
+    priority: 1  # the answer's path: before the person-facing merges on a rerun
     log:
         "logs/evidence.log",
     conda:

@@ -24,6 +24,7 @@ rule provenance:
             caption="../report/provenance.rst",
             category="Provenance",
         ),
+    priority: 1  # the answer's path: before the person-facing merges on a rerun
     log:
         "logs/report/provenance.log",
     conda:
@@ -80,6 +81,7 @@ rule report:
     params:
         top=config["report"]["top"],
         alpha=config["report"]["alpha"],
+    priority: 1  # the answer's path: before the person-facing merges on a rerun
     log:
         "logs/report/report.log",
     conda:

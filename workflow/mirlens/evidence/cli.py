@@ -17,7 +17,7 @@ from mirlens.evidence.context import (
 from mirlens.evidence.stats import statistics
 from mirlens.evidence.table import evidence_table
 from mirlens.evidence.targets import predicted_theme_targets, validated_theme_targets
-from mirlens.io import named_paths, read_tsv, write_tsv
+from mirlens.io import named_paths, read_columns, read_tsv, write_tsv
 from mirlens.themes import Themes
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--claims",
         nargs="+",
-        help="per-shard claims JSONL files (or results/claims.tsv): fills claimed_theme_genes",
+        help="per-shard claimed pairs (claims --claimed-out, Parquet), or claims tables "
+        "(JSONL, results/claims.tsv): fills claimed_theme_genes",
     )
     parser.add_argument("--out", required=True, help="evidence table (TSV) to write")
 
@@ -78,15 +79,20 @@ def theme_context(args: argparse.Namespace, themes: Themes) -> pd.DataFrame:
     return sentences_per_document(mention_themes(read_mentions(args.mentions), matched))
 
 
-def read_claims(paths: list[str]) -> pd.DataFrame:
-    """The claims' columns that evidence needs, from per-shard JSONL files or claims.tsv."""
-    from mirlens.targets.literature import NEEDED
+def claimed(paths: list[str]) -> pd.DataFrame:
+    """Claimed (miRNA, gene) pairs with their number of documents: counted from the claims
+    jobs' per-shard Parquet (``claims --claimed-out``), or from claims tables (JSONL, TSV)."""
+    from mirlens.targets import KEY_COLUMNS
+    from mirlens.targets.literature import NEEDED, claimed_pairs
 
+    if all(str(p).endswith(".parquet") for p in paths):
+        rows = read_columns(paths, [*KEY_COLUMNS, "doc_id"])
+        return rows.groupby(KEY_COLUMNS, sort=True).size().rename("n_documents").reset_index()
     if all(str(p).endswith(".jsonl") for p in paths):
-        from mirlens.text.claims_table import read_claims as read_jsonl
+        from mirlens.text.claims_table import read_claims
 
-        return read_jsonl(paths)[NEEDED]
-    return pd.concat([read_tsv(p, usecols=lambda c: c in NEEDED) for p in paths])
+        return claimed_pairs(read_claims(paths)[NEEDED])
+    return claimed_pairs(pd.concat([read_tsv(p, usecols=lambda c: c in NEEDED) for p in paths]))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -108,9 +114,9 @@ def run(args: argparse.Namespace) -> int:
         ),
     ]
     if args.claims:
-        from mirlens.targets.literature import claimed_pairs, claimed_theme_genes
+        from mirlens.targets.literature import claimed_theme_genes
 
-        parts.append(claimed_theme_genes(claimed_pairs(read_claims(args.claims)), genes))
+        parts.append(claimed_theme_genes(claimed(args.claims), genes))
     table = evidence_table(mirnas, themes.names, parts, args.alpha)
     write_tsv(table, args.out)
     log.info("%d miRNAs x %d themes -> %s", len(mirnas), len(themes.names), args.out)

@@ -444,6 +444,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "used instead of extracting again")  # fmt: skip
     parser.add_argument("--cache-dir", default=None,
                         help="folder for the pickled gene lexicon")  # fmt: skip
+    parser.add_argument("--claimed-out", default=None,
+                        help="Parquet of the claims that count, one row per miRNA, gene and "
+                        "document (what `mirlens evidence --claims` reads)")  # fmt: skip
 
 
 def _mention_source(args: argparse.Namespace):
@@ -469,6 +472,35 @@ def cached_lexicon(gene_info: str, taxid: int, cache_dir: str | None) -> GeneLex
     return memoised(path, lambda: GeneLexicon.from_gene_info(gene_info, taxid))
 
 
+CLAIMED = ["mirbase_id", "mirna", "gene_symbol", "entrez_id", "doc_id"]
+
+
+def claimed_documents(records: Iterable[dict]) -> list[tuple[str, ...]]:
+    """Distinct (mirbase_id, mature name, gene_symbol, entrez_id, doc_id) of the claims that
+    count as evidence: asserted, not negated, resolved miRNA and gene (the rows
+    :func:`mirlens.targets.literature.claimed_pairs` counts documents from). A document
+    lives in one shard, so a shard's rows are final and evidence only concatenates them."""
+    out = set()
+    for rec in records:
+        if rec["asserted"] and not rec["negated"] and rec["gene_symbol"]:
+            for acc, name in zip(rec["mirbase_ids"], rec["mirbase_names"], strict=True):
+                out.add((acc, name, rec["gene_symbol"], rec["entrez_id"], rec["doc_id"]))
+    return sorted(out)
+
+
+def write_claimed(rows: list[tuple[str, ...]], path: str | Path) -> None:
+    """:func:`claimed_documents` as Parquet (pyarrow only: the job imports no pandas)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from mirlens.io import atomic_open
+
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(CLAIMED)
+    table = pa.table({c: pa.array(v, pa.string()) for c, v in zip(CLAIMED, columns, strict=True)})
+    with atomic_open(path, "wb") as fh:
+        pq.write_table(table, fh, compression="zstd")
+
+
 def run(args: argparse.Namespace) -> int:
     from mirlens.io import atomic_open
     from mirlens.species import species_taxid
@@ -479,10 +511,12 @@ def run(args: argparse.Namespace) -> int:
         args.gene_info, args.taxid or species_taxid(args.species), args.cache_dir
     )
     docs = iter_input_documents(args.inputs)
-    n = 0
+    records = []
     with atomic_open(args.out) as fh:
         for rec in claims_of_documents(docs, extract, lexicon):
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-            n += 1
-    log.info("wrote %d miRNA-gene pairs to %s", n, args.out)
+            records.append(rec)
+    if args.claimed_out:
+        write_claimed(claimed_documents(records), args.claimed_out)
+    log.info("wrote %d miRNA-gene pairs to %s", len(records), args.out)
     return 0
