@@ -28,6 +28,8 @@ rule claims_table:
         shard_files("results/claims/{shard}.jsonl"),
     output:
         report("results/claims.tsv", caption="../report/claims.rst", category="Literature"),
+    # a person's merged table: when the answer's next job is ready too, that goes first
+    priority: -1
     log:
         "logs/claims/table.log",
     conda:

@@ -24,7 +24,6 @@ rule evidence:
         set_level=lambda w, input: by_library(input.set_level),
         species=config["species"],
         alpha=config["report"]["alpha"],
-    priority: 1  # the answer's path: before the person-facing merges on a rerun
     log:
         "logs/evidence.log",
     conda:

@@ -32,6 +32,8 @@ rule mentions:
         shard_files("results/mentions/{shard}.parquet"),
     output:
         "results/mentions.tsv",
+    # a person's merged table: when the answer's next job is ready too, that goes first
+    priority: -1
     log:
         "logs/mentions.log",
     conda:

@@ -24,7 +24,6 @@ rule provenance:
             caption="../report/provenance.rst",
             category="Provenance",
         ),
-    priority: 1  # the answer's path: before the person-facing merges on a rerun
     log:
         "logs/report/provenance.log",
     conda:
@@ -81,7 +80,6 @@ rule report:
     params:
         top=config["report"]["top"],
         alpha=config["report"]["alpha"],
-    priority: 1  # the answer's path: before the person-facing merges on a rerun
     log:
         "logs/report/report.log",
     conda:
@@ -109,6 +107,8 @@ rule tables:
     params:
         top=config["report"]["top"],
         alpha=config["report"]["alpha"],
+    # a person's merged table: when the answer's next job is ready too, that goes first
+    priority: -1
     log:
         "logs/report/tables.log",
     conda:
