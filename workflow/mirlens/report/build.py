@@ -22,7 +22,7 @@ from markupsafe import Markup
 from mirlens import __version__
 from mirlens.evidence.table import TIERS
 from mirlens.io import atomic_open, split_list
-from mirlens.report import data, svg, targets
+from mirlens.report import data, quotes, svg, targets
 from mirlens.report.fmt import fmt_num, fmt_p, precursor, slug
 from mirlens.report.load import EVIDENCE_COLS, PARTS, Results, add_input_arguments, load_results
 
@@ -82,6 +82,9 @@ class ReportBuilder:
             ordered = data.target_order(res.consensus)
             summary = targets.summarise(ordered, res.enrichment, self.names, alpha)
         self.summary = summary
+        self.quotes = res.quotes
+        if self.quotes is None:  # from the mentions: keep the documents quoted for a theme
+            self.quotes = quotes.summarise(res.mentions, self.theme_docs())
 
     # ---- first screen ----------------------------------------------------------------
     def theme_panel(self, theme: str) -> dict:
@@ -159,7 +162,7 @@ class ReportBuilder:
         res = self.res
         m = res.mirnas
         tops = {k: v for k, v in self.summary["t"].items() if k in self.names}
-        sentences = data.sentences_payload(res.mentions, self.theme_docs(), self.docs)
+        sentences = data.sentences_payload(self.quotes.groups, self.theme_docs(), self.docs)
         mirnas = {
             r.name: [precursor(r.name), r.mirbase_id, _num(r.n_documents), _num(r.n_mentions)]
             + [r.family, r.sequence, r.seed]
@@ -187,8 +190,7 @@ class ReportBuilder:
     def documents_summary(self) -> dict:
         docs = self.res.documents
         ok = data.read_ok(docs)
-        m = self.res.mentions
-        named = set(m.loc[m["status"].isin(data.RESOLVED) & (m["mirbase_names"] != ""), "doc_id"])
+        named = self.quotes.named
         skipped = docs[~ok]
         reasons = Counter(s.split(":", 1)[-1].strip() or s for s in skipped["status"])
         return {
@@ -214,7 +216,7 @@ class ReportBuilder:
     def context(self) -> dict:
         res = self.res
         panels = [self.theme_panel(t) for t in self.themes]
-        mentions = res.mentions
+        status = self.quotes.status
         return {
             "version": __version__,
             "alpha": self.alpha,
@@ -225,8 +227,8 @@ class ReportBuilder:
             "panels": panels,
             "n_mirnas": len(res.mirnas),
             "n_groups": len({precursor(n) for n in res.mirnas["name"]}),
-            "n_mentions": len(mentions),
-            "mention_status": sorted(Counter(mentions["status"]).items()),
+            "n_mentions": sum(status.values()),
+            "mention_status": sorted(status.items()),
             "documents": self.documents_summary(),
             "heatmap": Markup(svg.heatmap(self.ev, self.themes, self.alpha, self.n_figure)),
             "network": Markup(svg.network(self.ev, self.themes, self.alpha)),
@@ -301,9 +303,16 @@ def build_report(
     alpha: float = 0.05,
     mentions: list[Path] | None = None,
     targets_summary: Path | None = None,
+    quote_files: list[Path] | None = None,
 ) -> dict:
+    """``quote_files``: per-shard summaries (`extract-shard --quotes-out`), read instead of
+    any mentions."""
     parts = PARTS if targets_summary is None else PARTS - SUMMARISED
+    if quote_files is not None:
+        parts = parts - {"mentions"}
     res = load_results(results_dir, provenance, config, mentions, parts)
+    if quote_files is not None:
+        res.quotes = quotes.read_quotes(quote_files)
     summary = None
     if targets_summary is not None:
         summary = targets.read_summary(targets_summary, alpha)
@@ -333,6 +342,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="per-shard mention Parquet files (default: <results-dir>/mentions.tsv)",
     )
     parser.add_argument(
+        "--quotes",
+        type=Path,
+        nargs="+",
+        help="per-shard quote summaries (`extract-shard --quotes-out`), instead of mentions",
+    )
+    parser.add_argument(
         "--targets-summary",
         type=Path,
         help="targets and gene-set statistics from `report-targets` (default: computed here)",
@@ -350,5 +365,6 @@ def run(args: argparse.Namespace) -> int:
         args.alpha,
         args.mentions,
         args.targets_summary,
+        args.quotes,
     )
     return 0

@@ -214,7 +214,7 @@ class DocIndex:
         return self.index[doc_id]
 
 
-def _by_group(mentions: pd.DataFrame) -> dict[str, dict]:
+def by_group(mentions: pd.DataFrame) -> dict[str, dict]:
     """precursor -> {"arms", "docs": doc_id -> sentence -> [(s, e, text)]}, in one pass."""
     table = mention_table(mentions)
     cols = [table[c].tolist() for c in ("name", "doc_id", "sentence", "s", "e", "text")]
@@ -226,27 +226,45 @@ def _by_group(mentions: pd.DataFrame) -> dict[str, dict]:
     return out
 
 
+def quote(sentences: dict[str, list[tuple]]) -> list[list]:
+    """A document's first :data:`MAX_SENTENCES` sentences, clipped: [text, spans] each."""
+    out = []
+    for sentence, found in list(sentences.items())[:MAX_SENTENCES]:
+        text, spans = clip_sentence(sentence, _spans(found, sentence))
+        out.append([text, spans])
+    return out
+
+
+def pick_docs(counts: dict[str, int], wanted: list[str]) -> list[str]:
+    """The documents quoted for a precursor: ``wanted`` ones it is named in (in that order),
+    then its :data:`MAX_OTHER_DOCS` others with most mentions (``counts``: doc -> rows)."""
+    first = list(dict.fromkeys(d for d in wanted if d in counts))
+    taken = set(first)
+    ranked = sorted((d for d in counts if d not in taken), key=lambda d: (-counts[d], d))
+    return first + ranked[:MAX_OTHER_DOCS]
+
+
 def sentences_payload(
-    mentions: pd.DataFrame, theme_docs: dict[str, list[str]], docs: DocIndex
+    groups: dict[str, dict], theme_docs: dict[str, list[str]], docs: DocIndex
 ) -> dict[str, dict]:
     """Per precursor: quoted sentences (each once) of the documents the report points to.
 
+    ``groups`` (:class:`mirlens.report.quotes.Quotes`): precursor -> arms, number of
+    documents and doc -> (mention rows, :func:`quote` as JSON: decoded only when quoted) of
+    at least the documents quoted here.
     ``theme_docs`` maps a precursor to the theme-context documents of its arms (most
     relevant first); those are quoted first, then the precursor's most-cited documents.
     """
     out = {}
-    for group, g in sorted(_by_group(mentions).items()):
+    for group, g in sorted(groups.items()):
         per_doc = g["docs"]
-        wanted = list(dict.fromkeys(d for d in theme_docs.get(group, []) if d in per_doc))
-        ranked = sorted(per_doc, key=lambda d: (-sum(map(len, per_doc[d].values())), d))
-        taken = set(wanted)
-        others = [d for d in ranked if d not in taken][:MAX_OTHER_DOCS]
-        quoted = []
-        for doc_id in wanted + others:
-            for sentence, found in list(per_doc[doc_id].items())[:MAX_SENTENCES]:
-                text, spans = clip_sentence(sentence, _spans(found, sentence))
-                quoted.append([docs(doc_id), text, spans])
-        out[group] = {"arms": sorted(g["arms"]), "s": quoted, "nd": len(per_doc)}
+        counts = {d: n for d, (n, _q) in per_doc.items()}
+        quoted = [
+            [docs(d), *q]
+            for d in pick_docs(counts, theme_docs.get(group, []))
+            for q in json.loads(per_doc[d][1])
+        ]
+        out[group] = {"arms": sorted(g["arms"]), "s": quoted, "nd": g["nd"]}
     return out
 
 

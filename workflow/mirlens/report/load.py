@@ -2,9 +2,10 @@
 
 The report reads summaries, never the full per-gene-set tables: the evidence table
 (``evidence.tsv``), the themed and exploratory rows of ``enrichment/<library>.tsv``, the
-set-level answers, the miRNA table, the mentions (for the quoted sentences) and the
-consensus targets. Every table is read as strings; missing optional files and columns are
-filled empty and noted, so a report can always be built and says what it lacked.
+set-level answers, the miRNA table, the mentions (for the quoted sentences; or, per shard,
+just what is quoted: :mod:`mirlens.report.quotes`) and the consensus targets. Every table
+is read as strings; missing optional files and columns are filled empty and noted, so a
+report can always be built and says what it lacked.
 """
 
 from __future__ import annotations
@@ -99,6 +100,7 @@ class Results:
     set_level: pd.DataFrame
     provenance: dict[str, Any] | None
     config: dict[str, Any] | None
+    quotes: Any = None  # report.quotes.Quotes read instead of the mentions, if given
     files: dict[str, str] = field(default_factory=dict)  # what -> path relative to results/
     notes: list[str] = field(default_factory=list)
 
