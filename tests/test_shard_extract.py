@@ -8,6 +8,7 @@ import logging
 import pyarrow.parquet as pq
 
 from mirlens.cli import main
+from mirlens.report.quotes import read_quotes
 from mirlens.theme_context import context_document
 
 DOCS = [
@@ -16,7 +17,7 @@ DOCS = [
     ("d3", "No microRNA is named here."),
 ]
 THEMES = {"EMT": {"lib": ["S_EMT"], "vocabulary": ["epithelial-mesenchymal"]}}
-OUTPUTS = ("out", "mirnas-out", "unresolved-out", "context-out")
+OUTPUTS = ("out", "mirnas-out", "unresolved-out", "context-out", "quotes-out")
 
 
 def _argv(tmp_path, mirbase_dir) -> list[str]:
@@ -44,6 +45,9 @@ def test_extract_shard_writes_mentions_and_summaries_then_reuses_its_cache(
         ("MIMAT0000076", "EMT", "d1")
     }
     assert all(c["n_sentences"] >= 1 for c in context)
+    quotes = read_quotes([tmp_path / "quotes-out.parquet"])
+    assert "hsa-miR-21" in quotes.groups and "d1" in quotes.groups["hsa-miR-21"]["docs"]
+    assert sum(quotes.status.values()) == len(mentions) and "d3" not in quotes.named
     first = {o: (tmp_path / f"{o}.parquet").read_bytes() for o in OUTPUTS}
     with caplog.at_level(logging.INFO, logger="mirlens.shard_extract"):
         assert main(argv) == 0

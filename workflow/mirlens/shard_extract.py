@@ -13,7 +13,7 @@ outputs are byte-identical either way.
 Outputs per shard: the mention records as Parquet (the columns of ``mentions.tsv``, all
 text) and small summaries merged without reading any mention: miRNA x document counts and
 unresolved names (`mirlens mirnas`), sentences in theme context per miRNA, theme and
-document (`mirlens evidence`).
+document (`mirlens evidence`), and the sentences the report may quote (`mirlens report`).
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ PKG = Path(__file__).resolve().parent
 # Code that decides a document's mention records (a change invalidates the cache).
 CODE = ["mirbase.py", "shard_extract.py", "text", "themes.py"]  # themes: the context column
 # Arguments that name outputs or the cache itself, not what is extracted.
-NOT_KEYED = {"shard", "out", "mirnas_out", "unresolved_out", "context_out", "cache_dir"}
+NOT_KEYED = {"shard", "out", "mirnas_out", "unresolved_out", "context_out", "quotes_out",
+             "cache_dir"}  # fmt: skip
 
 
 def cache_key(args: argparse.Namespace) -> str:
@@ -171,6 +172,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--unresolved-out", required=True, help="unresolved names (Parquet)")
     parser.add_argument("--context-out", help="sentences in theme context per miRNA, theme and "
                         "document (Parquet; what `mirlens evidence --context` reads)")  # fmt: skip
+    parser.add_argument("--quotes-out", help="what the report needs of the mentions: quotable "
+                        "sentences, counts (Parquet; `mirlens report --quotes`)")  # fmt: skip
     parser.add_argument("--cache-dir", required=True, help="per-document extraction cache")
     parser.add_argument("--mirbase", required=True, help="miRBase download folder")
     parser.add_argument("--family-info", default=None, help="TargetScan miR_Family_Info")
@@ -193,5 +196,9 @@ def run(args: argparse.Namespace) -> int:
         from mirlens.evidence.context import mention_themes, sentences_per_document
 
         write_parquet(sentences_per_document(mention_themes(mentions)), args.context_out)
+    if args.quotes_out:
+        from mirlens.report.quotes import write_quotes
+
+        write_quotes(mentions, args.quotes_out)
     log.info("wrote %d mentions of %d documents to %s", len(rows), len(docs), args.out)
     return 0
