@@ -75,6 +75,7 @@ rule extract:
         mirnas="results/mentions/{shard}.mirnas.parquet",
         unresolved="results/mentions/{shard}.unresolved.parquet",
         context="results/mentions/{shard}.context.parquet",
+        quotes="results/mentions/{shard}.quotes.parquet",
     params:
         digest=shard_digest,
         mirbase=mirbase_folder,
@@ -90,7 +91,7 @@ rule extract:
     shell:
         "python -m mirlens extract-shard {input.shard:q} --out {output.mentions:q}"
         " --mirnas-out {output.mirnas:q} --unresolved-out {output.unresolved:q}"
-        " --context-out {output.context:q}"
+        " --context-out {output.context:q} --quotes-out {output.quotes:q}"
         " --cache-dir resources/cache/extract"
         " --mirbase {params.mirbase:q}"
         " --species {params.species} --arm-policy {params.arm_policy}"

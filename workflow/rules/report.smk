@@ -60,8 +60,8 @@ rule report_targets:
 rule report:
     input:
         documents="results/literature/documents.tsv",
-        # the per-shard Parquet (a few columns read), not the person's mentions.tsv
-        mentions=shard_files("results/mentions/{shard}.parquet"),
+        # per shard, only what the report quotes and counts (not the mentions themselves)
+        quotes=shard_files("results/mentions/{shard}.quotes.parquet"),
         mirnas="results/mirnas.tsv",
         unresolved="results/unresolved.tsv",
         targets=rules.report_targets.output.summary,
@@ -87,7 +87,7 @@ rule report:
     shell:
         "python -m mirlens report --results-dir results --out {output.html:q}"
         " --plots-dir {output.plots:q} --provenance {input.provenance:q}"
-        " --config {input.config:q} --mentions {input.mentions:q} --top {params.top}"
+        " --config {input.config:q} --quotes {input.quotes:q} --top {params.top}"
         " --alpha {params.alpha} --targets-summary {input.targets:q} > {log:q} 2>&1"
 
 
