@@ -241,40 +241,6 @@ def sample_of(tags: list[Tag]) -> str:
     return min(found, key=_SAMPLE_RANK.__getitem__) if found else "unknown"
 
 
-class ThemeHits:
-    """``Themes.hits`` behind a cheap necessary test per theme. A term matches with its
-    spaces and hyphens optional, so it can only match where its letters, lower-cased and
-    without separators, occur in the sentence lower-cased without separators; the same holds
-    for the themes' gene symbols. Only the themes that pass run their patterns (which cost
-    about a millisecond per sentence), most sentences run none."""
-
-    def __init__(self, themes) -> None:
-        from mirlens.themes import Themes, normalise
-
-        self._normalise = normalise
-        genes = getattr(themes, "genes", {}) or {}
-        self._themes = []
-        for name in themes.names:
-            terms = list(themes.vocabulary.get(name, [])) + sorted(genes.get(name, ()))
-            keys = {normalise(t).lower().translate(_NO_SEPARATORS) for t in terms} - {""}
-            keys = tuple(sorted(k for k in keys if not any(o != k and o in k for o in keys)))
-            one = Themes({name: {}}, {name: list(themes.vocabulary.get(name, []))},
-                         {name: genes[name]} if name in genes else {})  # fmt: skip
-            if keys:
-                self._themes.append((name, keys, one))
-
-    def __call__(self, sentence: str) -> list[str]:
-        text = self._normalise(sentence).lower().translate(_NO_SEPARATORS)
-        return [
-            name
-            for name, keys, one in self._themes
-            if any(k in text for k in keys) and one.hits(sentence)
-        ]
-
-
-_NO_SEPARATORS = str.maketrans("", "", " -\t\n\r")
-
-
 def annotate(rows: Iterable[dict], themes: Callable[[str], list[str]] | None = None) -> list[dict]:
     """Mention records with the context fields added (in place); each sentence is split
     once, each mention looks at the tokens near it."""

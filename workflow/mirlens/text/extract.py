@@ -111,10 +111,9 @@ def theme_hits(path: str | None) -> Callable[[str], list[str]] | None:
     """``Themes.hits`` of the themes file, or None without one."""
     if not path:
         return None
-    from mirlens.text.context import ThemeHits
     from mirlens.themes import load_themes
 
-    return ThemeHits(load_themes(path))
+    return load_themes(path).hits
 
 
 def extract_documents(
