@@ -8,8 +8,8 @@ import logging
 import pandas as pd
 
 from mirlens.evidence.context import (
+    PER_DOCUMENT,
     mention_themes,
-    read_context,
     read_mentions,
     sentences_per_document,
     theme_documents,
@@ -54,8 +54,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--claims",
         nargs="+",
-        help="per-shard claimed pairs (claims --claimed-out, Parquet), or claims tables "
-        "(JSONL, results/claims.tsv): fills claimed_theme_genes",
+        help="per-shard claimed pairs (claims --claimed-out, Parquet), or results/claims.tsv: "
+        "fills claimed_theme_genes",
     )
     parser.add_argument("--out", required=True, help="evidence table (TSV) to write")
 
@@ -74,24 +74,20 @@ def theme_context(args: argparse.Namespace, themes: Themes) -> pd.DataFrame:
     """Sentences in theme context per (miRNA, theme, document): the per-shard summaries,
     or found in mention tables."""
     if args.context:
-        return read_context(args.context)
+        return read_columns(args.context, PER_DOCUMENT)
     matched = themes if args.sentence_themes == "match" else None
     return sentences_per_document(mention_themes(read_mentions(args.mentions), matched))
 
 
 def claimed(paths: list[str]) -> pd.DataFrame:
     """Claimed (miRNA, gene) pairs with their number of documents: counted from the claims
-    jobs' per-shard Parquet (``claims --claimed-out``), or from claims tables (JSONL, TSV)."""
+    jobs' per-shard Parquet (``claims --claimed-out``), or from ``claims.tsv``."""
     from mirlens.targets import KEY_COLUMNS
     from mirlens.targets.literature import NEEDED, claimed_pairs
 
     if all(str(p).endswith(".parquet") for p in paths):
         rows = read_columns(paths, [*KEY_COLUMNS, "doc_id"])
         return rows.groupby(KEY_COLUMNS, sort=True).size().rename("n_documents").reset_index()
-    if all(str(p).endswith(".jsonl") for p in paths):
-        from mirlens.text.claims_table import read_claims
-
-        return claimed_pairs(read_claims(paths)[NEEDED])
     return claimed_pairs(pd.concat([read_tsv(p, usecols=lambda c: c in NEEDED) for p in paths]))
 
 

@@ -77,17 +77,6 @@ def sentences_per_document(in_context: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def read_context(paths: Iterable[str | Path]) -> pd.DataFrame:
-    """The per-shard :func:`sentences_per_document` tables as one."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    tables = [pq.read_table(p, columns=PER_DOCUMENT) for p in paths]
-    if not tables:
-        return pd.DataFrame(columns=PER_DOCUMENT)
-    return pa.concat_tables(tables).to_pandas(ignore_metadata=True)
-
-
 def theme_documents(per_doc: pd.DataFrame) -> pd.DataFrame:
     """Per (mirbase_id, theme): number of documents, and doc_ids with most sentences first
     (from :func:`sentences_per_document`)."""
