@@ -166,7 +166,8 @@ def test_claims_cli_and_table(tmp_path, mirbase_dir, gene_info):
         ("a", "ZEB1", True), ("a", "VIM", True), ("b", "PTEN", True), ("b", "KRAS", False)
     }  # fmt: skip
     # the workflow's way: the shard's mention records (Parquet) instead of a new extraction
-    from mirlens.mirnas import mentions_table, write_parquet
+    from mirlens.io import write_parquet
+    from mirlens.mirnas import mentions_table
     from mirlens.text import Normaliser, extract_documents, iter_input_documents
     from mirlens.text.extract import load_release
 

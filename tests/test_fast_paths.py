@@ -6,8 +6,7 @@ import pandas as pd
 import pytest
 
 from mirlens.evidence.context import MENTION_COLUMNS, read_mentions
-from mirlens.io import join_by, write_tsv
-from mirlens.mirnas import write_parquet
+from mirlens.io import join_by, write_parquet, write_tsv
 from mirlens.themes import Themes, load_themes
 
 

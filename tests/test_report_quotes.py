@@ -7,8 +7,7 @@ from pathlib import Path
 import pandas as pd
 from report_fixtures import make_results
 
-from mirlens.io import read_tsv, write_tsv
-from mirlens.mirnas import write_parquet
+from mirlens.io import read_tsv, write_parquet, write_tsv
 from mirlens.report.build import build_report
 from mirlens.report.data import MAX_OTHER_DOCS, MAX_SENTENCES, unpack
 from mirlens.report.quotes import shard_quotes, to_frame, write_quotes

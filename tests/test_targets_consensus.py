@@ -10,9 +10,8 @@ import pytest
 
 from mirlens.cli import main
 from mirlens.errors import MirlensError
-from mirlens.io import read_tsv, write_tsv
+from mirlens.io import read_tsv, write_parquet, write_tsv
 from mirlens.targets.consensus import combine, counted_sources
-from mirlens.targets.select import write_parquet
 
 ROWS = {
     # source: [(mirbase_id, mirna, gene, entrez, score, evidence)]

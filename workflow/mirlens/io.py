@@ -274,6 +274,17 @@ def read_columns(paths: Iterable[str | os.PathLike], columns: list[str]) -> pd.D
     return frame.reindex(columns=columns, fill_value="")
 
 
+def write_parquet(data: Any, path: str | os.PathLike) -> None:
+    """A DataFrame (no index) or an Arrow table as a deterministic zstd Parquet file,
+    written atomically."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = data if isinstance(data, pa.Table) else pa.Table.from_pandas(data, preserve_index=False)
+    with atomic_open(path, "wb") as fh:
+        pq.write_table(table, fh, compression="zstd")
+
+
 def write_jsonl(records: Iterable[dict], path: str | os.PathLike) -> int:
     n = 0
     with atomic_open(path) as fh:

@@ -184,16 +184,6 @@ def unresolved_table(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return merged.reset_index(drop=True)
 
 
-def write_parquet(df: pd.DataFrame, path: str | Path) -> None:
-    """A deterministic Parquet file (no index, zstd), written atomically."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    table = pa.Table.from_pandas(df, preserve_index=False)
-    with atomic_open(path, "wb") as fh:
-        pq.write_table(table, fh, compression="zstd")
-
-
 def read_parquets(paths: Iterable[str | Path]) -> list[pd.DataFrame]:
     parts = []
     for path in paths:

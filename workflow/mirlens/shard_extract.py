@@ -184,7 +184,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mirlens.mirnas import shard_summaries, write_parquet
+    from mirlens.io import write_parquet
+    from mirlens.mirnas import shard_summaries
 
     docs = read_shard(args.shard)
     rows = ordered(docs, shard_records(docs, args))

@@ -111,7 +111,7 @@ def from_table(table: Any) -> Quotes:
 
 
 def write_quotes(mentions: pd.DataFrame, path: str | Path) -> None:
-    from mirlens.mirnas import write_parquet
+    from mirlens.io import write_parquet
 
     write_parquet(to_frame(shard_quotes(mentions)), path)
 

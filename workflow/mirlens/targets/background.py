@@ -16,10 +16,10 @@ import logging
 import pandas as pd
 
 from mirlens.errors import MirlensError
-from mirlens.io import atomic_open
+from mirlens.io import atomic_open, write_parquet
 from mirlens.targets import write_json
 from mirlens.targets.consensus import MODES, combine, counted_sources
-from mirlens.targets.select import harmonise, threshold_filter, write_parquet
+from mirlens.targets.select import harmonise, threshold_filter
 from mirlens.targets.store import read_store, store_source
 
 log = logging.getLogger(__name__)

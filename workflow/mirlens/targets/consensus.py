@@ -30,9 +30,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from mirlens.errors import MirlensError
-from mirlens.io import atomic_open, read_tsv, write_tsv
+from mirlens.io import atomic_open, read_tsv, write_parquet, write_tsv
 from mirlens.targets import KEY_COLUMNS, PREDICTED_SOURCES, VALIDATED_SOURCES, write_json
-from mirlens.targets.select import write_parquet
 
 log = logging.getLogger(__name__)
 PathLike = str | os.PathLike

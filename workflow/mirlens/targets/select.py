@@ -21,10 +21,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from mirlens.errors import MirlensError
-from mirlens.io import atomic_open, read_tsv, write_tsv
+from mirlens.io import read_tsv, write_parquet, write_tsv
 from mirlens.targets import KEY_COLUMNS, write_json
 from mirlens.targets.store import read_store, store_source
 
@@ -173,12 +172,6 @@ def select_run(store: PathLike, source: str, mirnas: list[str], opts: dict) -> p
     return df.sort_values(["mirna", "gene_symbol", "entrez_id"], kind="mergesort").reset_index(
         drop=True
     )
-
-
-def write_parquet(df: pd.DataFrame, path: PathLike) -> None:
-    table = pa.Table.from_pandas(df, preserve_index=False)
-    with atomic_open(path, "wb") as fh:
-        pq.write_table(table, fh, compression="zstd")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

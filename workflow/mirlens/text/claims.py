@@ -491,14 +491,14 @@ def claimed_documents(records: Iterable[dict]) -> list[tuple[str, ...]]:
 def write_claimed(rows: list[tuple[str, ...]], path: str | Path) -> None:
     """:func:`claimed_documents` as Parquet (pyarrow only: the job imports no pandas)."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    from mirlens.io import atomic_open
+    from mirlens.io import write_parquet
 
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(CLAIMED)
-    table = pa.table({c: pa.array(v, pa.string()) for c, v in zip(CLAIMED, columns, strict=True)})
-    with atomic_open(path, "wb") as fh:
-        pq.write_table(table, fh, compression="zstd")
+    write_parquet(
+        pa.table({c: pa.array(v, pa.string()) for c, v in zip(CLAIMED, columns, strict=True)}),
+        path,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
