@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from mirlens.errors import MirlensError
-from mirlens.io import atomic_open, join_list, read_jsonl, write_tsv
+from mirlens.io import atomic_open, join_list, read_jsonl, read_parquets, write_tsv
 from mirlens.memo import memo_key
 from mirlens.mirbase import MirbaseRelease
 from mirlens.text.extract import DEFAULT_MIRBASE, FIELDS, cached_release, resolve_family_info
@@ -184,13 +184,11 @@ def unresolved_table(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return merged.reset_index(drop=True)
 
 
-def read_parquets(paths: Iterable[str | Path]) -> list[pd.DataFrame]:
-    parts = []
-    for path in paths:
-        if not Path(path).is_file():
-            raise MirlensError(f"shard summary not found: {path}")
-        parts.append(pd.read_parquet(path))
-    return parts
+def read_summaries(paths: list[str]) -> list[pd.DataFrame]:
+    """The per-shard summaries as one table (a list of it: the mention tables may add one)."""
+    if not paths:
+        return []
+    return [read_parquets(paths, what="shard summary").to_pandas()]
 
 
 def write_fasta(df: pd.DataFrame, path: str | Path) -> None:
@@ -218,8 +216,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     family_info = resolve_family_info(args.family_info)
-    mirna_parts = read_parquets(args.mirna_summaries)
-    unresolved_parts = read_parquets(args.unresolved_summaries)
+    mirna_parts = read_summaries(args.mirna_summaries)
+    unresolved_parts = read_summaries(args.unresolved_summaries)
     if args.mentions:
         rows = read_mentions(args.mentions)
         if args.out_mentions:
@@ -240,6 +238,6 @@ def run(args: argparse.Namespace) -> int:
     write_tsv(unresolved, args.unresolved)
     log.info(
         "%d shard summaries -> %d miRNAs, %d unresolved/ambiguous forms",
-        len(mirna_parts), len(mirnas), len(unresolved),
+        len(args.mirna_summaries), len(mirnas), len(unresolved),
     )  # fmt: skip
     return 0

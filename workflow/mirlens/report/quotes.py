@@ -65,20 +65,6 @@ def shard_quotes(mentions: pd.DataFrame) -> Quotes:
     return summarise(mentions, themed_docs(mentions))
 
 
-def merge(parts: Iterable[Quotes]) -> Quotes:
-    """The shards' summaries as one (a document lives in one shard: counts add up)."""
-    out = Quotes()
-    for part in parts:
-        for group, g in part.groups.items():
-            mine = out.groups.setdefault(group, {"arms": set(), "nd": 0, "docs": {}})
-            mine["arms"] |= g["arms"]
-            mine["nd"] += g["nd"]
-            mine["docs"].update(g["docs"])
-        out.named |= part.named
-        out.status.update(part.status)
-    return out
-
-
 def to_frame(q: Quotes) -> pd.DataFrame:
     """One table of :data:`COLUMNS`: kind "group" (arms as JSON, n documents), "doc" (mention
     rows, quotes as JSON), "named" (doc_id) and "status" (rows)."""
@@ -93,7 +79,8 @@ def to_frame(q: Quotes) -> pd.DataFrame:
 
 
 def from_table(table: Any) -> Quotes:
-    """A :func:`to_frame` table (pyarrow) read back."""
+    """:func:`to_frame` tables (pyarrow), of one shard or several concatenated, read back as
+    one summary (a document lives in one shard: counts add up, arms join)."""
     import pyarrow.compute as pc
 
     def rows(kind: str, columns: list[str]) -> list[list]:
@@ -101,12 +88,18 @@ def from_table(table: Any) -> Quotes:
         return [part.column(c).to_pylist() for c in columns]
 
     q = Quotes()
+    arms: dict[str, set[str]] = {}  # a few distinct lists, repeated in every shard
     for key, n, value in zip(*rows("group", ["key", "n", "value"]), strict=True):
-        q.groups[key] = {"arms": set(json.loads(value)), "nd": n, "docs": {}}
+        g = q.groups.setdefault(key, {"arms": set(), "nd": 0, "docs": {}})
+        if value not in arms:
+            arms[value] = set(json.loads(value))
+        g["arms"] |= arms[value]
+        g["nd"] += n
     for key, doc, n, value in zip(*rows("doc", ["key", "doc_id", "n", "value"]), strict=True):
         q.groups[key]["docs"][doc] = (n, value)
     q.named = set(rows("named", ["doc_id"])[0])
-    q.status = Counter(dict(zip(*rows("status", ["key", "n"]), strict=True)))
+    for key, n in zip(*rows("status", ["key", "n"]), strict=True):
+        q.status[key] += n
     return q
 
 
@@ -118,6 +111,6 @@ def write_quotes(mentions: pd.DataFrame, path: str | Path) -> None:
 
 def read_quotes(paths: Iterable[str | Path]) -> Quotes:
     """The per-shard summaries (``<shard>.quotes.parquet``) merged."""
-    import pyarrow.parquet as pq
+    from mirlens.io import read_parquets
 
-    return merge(from_table(pq.read_table(p, columns=COLUMNS)) for p in paths)
+    return from_table(read_parquets(paths, COLUMNS, what="quote summary"))
