@@ -12,17 +12,22 @@ from __future__ import annotations
 import argparse
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
+from mirlens.document_merge import merge_by_document
 from mirlens.errors import MirlensError
 from mirlens.io import write_tsv
 from mirlens.text.extract import FIELDS
+
+if TYPE_CHECKING:  # a rerun whose shards are all cached merges text, without pandas
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
 
 def merge_mentions(paths: list[str | Path]) -> pd.DataFrame:
+    import pandas as pd
+
     parts = []
     for path in paths:
         if not Path(path).is_file():
@@ -44,10 +49,17 @@ def merge_mentions(paths: list[str | Path]) -> pd.DataFrame:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--inputs", nargs="*", default=[], help="per-shard mention Parquet files")
     parser.add_argument("--out", required=True, help="mentions.tsv")
+    parser.add_argument("--cache-dir", default=None, help="folder for per-shard TSV fragments")
 
 
 def run(args: argparse.Namespace) -> int:
-    table = merge_mentions(args.inputs)
-    write_tsv(table, args.out)
-    log.info("%d mentions from %d shards -> %s", len(table), len(args.inputs), args.out)
+    code = ["mention_table.py", "io.py"]
+    n = merge_by_document(
+        args.inputs, args.out, FIELDS, lambda p: merge_mentions([p]), code, args.cache_dir
+    )
+    if n is None:  # a shard with columns of its own: the table holds them all
+        table = merge_mentions(args.inputs)
+        write_tsv(table, args.out)
+        n = len(table)
+    log.info("%d mentions from %d shards -> %s", n, len(args.inputs), args.out)
     return 0

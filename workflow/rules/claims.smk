@@ -35,4 +35,5 @@ rule claims_table:
     conda:
         "../envs/mirlens.yaml"
     shell:
-        "python -m mirlens claims-table --inputs {input:q} --out {output:q} > {log:q} 2>&1"
+        "python -m mirlens claims-table --inputs {input:q} --out {output:q}"
+        " --cache-dir resources/cache/tables/claims > {log:q} 2>&1"

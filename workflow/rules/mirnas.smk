@@ -39,4 +39,5 @@ rule mentions:
     conda:
         "../envs/mirlens.yaml"
     shell:
-        "python -m mirlens mentions-table --inputs {input:q} --out {output:q} > {log:q} 2>&1"
+        "python -m mirlens mentions-table --inputs {input:q} --out {output:q}"
+        " --cache-dir resources/cache/tables/mentions > {log:q} 2>&1"

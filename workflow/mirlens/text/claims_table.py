@@ -10,12 +10,14 @@ import argparse
 import logging
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
+from mirlens.document_merge import merge_by_document
 from mirlens.errors import MirlensError
-from mirlens.io import write_tsv
 from mirlens.text.claims import CLAIM_FIELDS
+
+if TYPE_CHECKING:  # a rerun whose shards are all cached merges text, without pandas
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 LIST_FIELDS = ("mirbase_ids", "mirbase_names")
@@ -64,12 +66,13 @@ def read_claims(paths: Iterable[str | Path]) -> pd.DataFrame:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--inputs", nargs="*", default=[], help="per-shard claims JSONL files")
     parser.add_argument("--out", required=True, help="claims.tsv")
+    parser.add_argument("--cache-dir", default=None, help="folder for per-shard TSV fragments")
 
 
 def run(args: argparse.Namespace) -> int:
-    df = read_claims(args.inputs)
-    write_tsv(df, args.out)
-    log.info(
-        "%d pairs, %d asserted, in %s", len(df), int((df["asserted"] == "true").sum()), args.out
+    code = ["text/claims_table.py", "text/claims.py", "io.py"]
+    n = merge_by_document(
+        args.inputs, args.out, CLAIM_FIELDS, lambda p: read_claims([p]), code, args.cache_dir
     )
+    log.info("%d claim rows from %d shards in %s", n, len(args.inputs), args.out)
     return 0
