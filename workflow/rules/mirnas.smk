@@ -15,6 +15,9 @@ checkpoint mirnas:
         ),
     params:
         mirbase=mirbase_folder,
+    # everything after it waits on it (and on Snakemake's look at the DAG once it is done);
+    # without this, a new shard's claims job (larger inputs) would go first
+    priority: 1
     log:
         "logs/mirnas.log",
     conda:
