@@ -21,6 +21,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mirlens.errors import MirlensError
 from mirlens.io import atomic_open, sha256_file, unescape_cell, write_tsv
 from mirlens.memo import memo_key
 
@@ -56,7 +57,7 @@ def fragments(
     out, built = [], 0
     for path in inputs:
         if not os.path.isfile(path):
-            raise FileNotFoundError(f"shard table not found: {path}")
+            raise MirlensError(f"shard table not found: {path}")
         key = hashlib.sha256(f"{code_key}\n{sha256_file(path)}".encode()).hexdigest()[:24]
         fragment = folder / f"{key}.tsv"
         if not fragment.is_file():

@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mirlens.document_merge import merge_by_document
-from mirlens.errors import MirlensError
-from mirlens.io import write_tsv
+from mirlens.io import read_parquets, write_tsv
 from mirlens.text.extract import FIELDS
 
 if TYPE_CHECKING:  # a rerun whose shards are all cached merges text, without pandas
@@ -28,14 +27,9 @@ log = logging.getLogger(__name__)
 def merge_mentions(paths: list[str | Path]) -> pd.DataFrame:
     import pandas as pd
 
-    parts = []
-    for path in paths:
-        if not Path(path).is_file():
-            raise MirlensError(f"mentions shard not found: {path}")
-        parts.append(pd.read_parquet(path))
-    if not parts:
+    if not paths:
         return pd.DataFrame(columns=FIELDS)
-    df = pd.concat(parts, ignore_index=True).fillna("")
+    df = read_parquets(paths, what="mentions shard").to_pandas().fillna("")
     extra = sorted(set(df.columns) - set(FIELDS))
     df = df.reindex(columns=FIELDS + extra, fill_value="")
     keys = pd.DataFrame(
