@@ -24,6 +24,8 @@ rule evidence:
         set_level=lambda w, input: by_library(input.set_level),
         species=config["species"],
         alpha=config["report"]["alpha"],
+    # on the answer's path (miRNA set -> evidence -> page): first when it is ready
+    priority: 1
     log:
         "logs/evidence.log",
     conda:

@@ -15,8 +15,9 @@ checkpoint mirnas:
         ),
     params:
         mirbase=mirbase_folder,
-    # everything after it waits on it (and on Snakemake's look at the DAG once it is done);
-    # without this, a new shard's claims job (larger inputs) would go first
+    # on the answer's path (miRNA set -> evidence -> page), and everything after it waits on
+    # it and on Snakemake's look at the DAG once it is done: first when it is ready (else a
+    # new shard's claims job, with larger inputs, goes first)
     priority: 1
     log:
         "logs/mirnas.log",
