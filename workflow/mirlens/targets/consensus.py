@@ -234,8 +234,12 @@ def run(args: argparse.Namespace) -> int:
     cons = combine(
         pd.concat(run_frames.values(), ignore_index=True), counted, args.mode, args.min_sources
     )
-    back = combine(
-        pd.concat(all_frames.values(), ignore_index=True), counted, args.mode, args.min_sources
+    back = (  # without --all-inputs the background rows are the run's: combined once
+        combine(
+            pd.concat(all_frames.values(), ignore_index=True), counted, args.mode, args.min_sources
+        )
+        if with_background
+        else cons
     )
     universe = sorted(set(back["gene_symbol"]))
     write_tsv(cons, args.out)
