@@ -126,3 +126,18 @@ def test_read_parquets_joins_files_whose_columns_differ(tmp_path):
         read_parquets([paths[0], tmp_path / "gone.parquet"], what="shard summary")
     assert read_parquets([], ["a"]).num_rows == 0
     assert not os.path.exists(tmp_path / "gone.parquet")
+
+
+def test_fragments_of_other_columns_are_not_reused(tmp_path):
+    """New columns (a changed table layout) make new fragments, not a stale fallback."""
+    paths = _shards(tmp_path)
+    cache = tmp_path / "cache"
+
+    def rows(columns):
+        return lambda p: merge_mentions([p])[columns]
+
+    two, three = ["doc_id", "sentence"], ["doc_id", "sentence", "start"]
+    assert merge_by_document(paths, tmp_path / "a.tsv", two, rows(two), [], cache) == 9
+    assert merge_by_document(paths, tmp_path / "b.tsv", three, rows(three), [], cache) == 9
+    header = (tmp_path / "b.tsv").read_text().splitlines()[0]
+    assert header.split("\t") == three

@@ -98,12 +98,12 @@ def merge_by_document(
     without ``cache_dir``). ``shard_rows(path)``: one shard's rows, sorted, ``columns``
     first; ``code``: the package files that decide them. Returns the number of rows, or None
     (``out`` not written) when a shard has other columns: the caller merges in memory."""
-    code_key = memo_key("fragment", code, [])
+    header = "\t".join(columns) + "\n"
+    code_key = f"{memo_key('fragment', code, [])}\n{header}"  # new columns: new fragments
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(cache_dir) if cache_dir else Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         parts, built = fragments(inputs, folder, code_key, shard_rows)
-        header = "\t".join(columns) + "\n"
         if any(_header(p) != header for p in parts):
             return None
         n = merge_fragments(parts, out, columns)
