@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from workflow_runs import jsonl, snakemake, workspace, write_config
 
 REPO = Path(__file__).resolve().parents[1]
@@ -97,6 +98,10 @@ def panc_run(tmp_path_factory, mirror_url, shared_resources, panc_records) -> Pa
     docs = work / "docs"
     docs.mkdir()
     (docs / "sample.jsonl").write_text(jsonl(panc_records[:60]))
-    write_config(work, mirror_url, [str(docs)])
+    path = write_config(work, mirror_url, [str(docs)])
+    # this run also writes every tested row (enrichment.every_row), which the e2e tests check
+    cfg = yaml.safe_load(path.read_text())
+    cfg["enrichment"]["every_row"] = True
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
     snakemake(work)
     return work

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import pandas as pd
 import pytest
 from workflow_runs import jsonl, read, snakemake, workspace, write_config
 
@@ -51,10 +50,15 @@ def test_mir29_reaches_themed_fdr_on_emt(mir29_run):
         assert float(row["pvalue"]) >= float(row["pvalue_hypergeom"])  # bias removed, not added
         assert {"COL1A1", "COL3A1"} <= set(row["genes"].split(";"))
     themed = table[table["hypothesis"] == "themed"]
-    n_mirnas = pd.read_parquet(mir29_run / "results/enrichment/hallmark.parquet")["scope"].nunique()
     meta = json.loads((mir29_run / "results/enrichment/hallmark.meta.json").read_text())
+    n_mirnas = meta["query_mirnas"]
+    given = read(mir29_run / "results/targets/consensus.tsv")["mirna"].nunique()
+    assert n_mirnas == given - len(meta["query_mirnas_without_targets_in_universe"])
+    assert themed["scope"].nunique() == n_mirnas
     assert len(themed) == n_mirnas * len(meta["themed_sets"])  # every run miRNA x theme set
     assert meta["mirnas_from_store"] + meta["mirnas_computed"] == n_mirnas
+    # every tested row only when asked (enrichment.every_row)
+    assert not (mir29_run / "results/enrichment/hallmark.parquet").exists()
 
 
 def test_set_level_table_follows_contract(mir29_run):

@@ -173,6 +173,26 @@ def real_run(targetscan, hallmark):
     return enrich(query, hallmark, background=targetscan, themes=themes, exploratory_fdr=0.2)
 
 
+def test_readable_rows_without_every_row_equal_the_readable_part_of_every_row(
+    real_run, targetscan, hallmark
+):
+    """A run builds only the readable rows: the same rows, order, values and FDRs."""
+    mirnas = sorted(real_run.table["scope"].unique())
+    themes = {
+        "EMT": {"hallmark": [EMT, "HALLMARK_TGF_BETA_SIGNALING"]},
+        "angiogenesis": {"hallmark": ["HALLMARK_ANGIOGENESIS", "HALLMARK_HYPOXIA"]},
+    }
+    query = targetscan[targetscan["mirna"].isin(mirnas)]
+    lean = enrich(query, hallmark, background=targetscan, themes=themes,
+                  exploratory_fdr=0.2, every_row=False)  # fmt: skip
+    assert len(lean.table) < len(real_run.table)
+    assert (lean.table["hypothesis"] == "exploratory").any()  # the FDR threshold applied
+    pd.testing.assert_frame_equal(
+        lean.readable.reset_index(drop=True), real_run.readable.reset_index(drop=True)
+    )
+    pd.testing.assert_frame_equal(lean.set_level, real_run.set_level)
+
+
 def test_plain_pvalue_is_scipy_hypergeometric(real_run):
     t = real_run.table
     ref = stats.hypergeom.sf(t["overlap"] - 1, t["universe_size"], t["set_size"], t["n_targets"])
@@ -302,7 +322,7 @@ def _run(d: Path, out: str, *extra: str) -> int:
 def test_cli_one_target_table(cli_inputs):
     """`mirlens enrich --targets --gmt --out`: the documented outputs, plain p = scipy."""
     d = cli_inputs
-    assert _run(d, "one.tsv") == 0
+    assert _run(d, "one.tsv", "--parquet", str(d / "one.parquet")) == 0
     t = read_tsv(d / "one.tsv")
     assert list(t.columns) == COLUMNS and set(t["hypothesis"]) <= {"exploratory"}
     full = pd.read_parquet(d / "one.parquet")
@@ -320,10 +340,14 @@ def test_cli_one_target_table(cli_inputs):
 def test_cli_contract_deterministic(cli_inputs):
     d = cli_inputs
     extra = ["--background", str(d / "background.parquet"), "--themes", str(d / "themes.json")]
-    assert _run(d, "a.tsv", *extra) == 0
-    assert _run(d, "b.tsv", *extra) == 0
+    assert _run(d, "a.tsv", *extra, "--parquet", str(d / "a.parquet")) == 0
+    assert _run(d, "b.tsv", *extra, "--parquet", str(d / "b.parquet")) == 0
+    assert _run(d, "c.tsv", *extra) == 0  # without --parquet: no every-row table
+    assert not (d / "c.parquet").exists()
     for suffix in (".tsv", ".parquet", ".set_level.tsv", ".meta.json"):
         assert (d / f"a{suffix}").read_bytes() == (d / f"b{suffix}").read_bytes(), suffix
+    for suffix in (".tsv", ".set_level.tsv", ".meta.json"):
+        assert (d / f"a{suffix}").read_bytes() == (d / f"c{suffix}").read_bytes(), suffix
     t = read_tsv(d / "a.tsv")
     assert list(t.columns[:14]) == [
         "scope", "mirbase_id", "gene_set", "theme", "hypothesis", "set_size", "overlap",

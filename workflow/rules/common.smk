@@ -103,6 +103,9 @@ mirbase_dir(config)  # checks that every miRBase file comes from one release fol
 LIT = config["literature"]
 SOURCES = config["targets"]["use"]
 LIBRARIES = sorted(config["enrichment"]["libraries"])
+# Every tested miRNA x set row (millions for GO) only when asked: the readable tables, the
+# set-level answer, the evidence and the report never read them.
+EVERY_ROW = config["enrichment"]["every_row"]
 
 
 def db(key):

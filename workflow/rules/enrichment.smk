@@ -110,18 +110,19 @@ rule enrich:
         gmt="resources/genesets/{library}.gmt",
         themes="results/enrichment/themes.json",
     output:
+        **({"parquet": "results/enrichment/{library}.parquet"} if EVERY_ROW else {}),
         table=report(
             "results/enrichment/{library}.tsv",
             caption="../report/enrichment.rst",
             category="Enrichment",
         ),
-        parquet="results/enrichment/{library}.parquet",
         set_level="results/enrichment/{library}.set_level.tsv",
         meta="results/enrichment/{library}.meta.json",
     params:
         min_size=config["enrichment"]["min_set_size"],
         max_size=config["enrichment"]["max_set_size"],
         exploratory_fdr=config["enrichment"]["exploratory_fdr"],
+        parquet=lambda w, output: (f"--parquet {shlex.quote(output.parquet)}" if EVERY_ROW else ""),
     # one process; a second BLAS thread does not speed it up (go_bp at 20k documents: 16.8 s
     # either way), and with one the libraries run side by side
     threads: 1
@@ -137,5 +138,5 @@ rule enrich:
         " --store {input.store:q} --themes {input.themes:q} --library {wildcards.library}"
         " --min-size {params.min_size} --max-size {params.max_size}"
         " --exploratory-fdr {params.exploratory_fdr} --threads {threads}"
-        " --out {output.table:q} --parquet {output.parquet:q}"
+        " --out {output.table:q} {params.parquet}"
         " --set-level {output.set_level:q} --meta {output.meta:q} > {log:q} 2>&1"

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class EnrichmentResult:
-    table: pd.DataFrame  # every tested row
+    table: pd.DataFrame  # every tested row (``every_row=False``: the readable ones)
     readable: pd.DataFrame  # themed rows + exploratory rows passing their own FDR
     set_level: pd.DataFrame
     meta: dict = field(default_factory=dict)
@@ -83,11 +83,14 @@ def enrich(
     min_size: int = 5,
     max_size: int = 2000,
     exploratory_fdr: float = 0.05,
+    every_row: bool = True,
 ) -> EnrichmentResult:
     """Per-miRNA bias-corrected tests, themed/exploratory FDR and the set-level answer.
 
     Without ``background`` the target table is its own background (the bias model then
-    comes from the given miRNAs only)."""
+    comes from the given miRNAs only). ``every_row=False``: ``table`` holds only the
+    readable rows (themed, and exploratory rows passing their FDR), which is all a run
+    writes unless asked for every row (millions for GO)."""
     for name, df in (("targets", targets), ("background", background)):
         if df is not None and not {"mirna", "gene_symbol"} <= set(df.columns):
             raise MirlensError(f"{name} table needs columns 'mirna' and 'gene_symbol'")
@@ -119,6 +122,7 @@ def enrich(
         genes,
         ctx.universe.size,
         library.name,
+        readable_fdr=None if every_row else exploratory_fdr,
     )
     z_bg = background_z(ctx, mirnas) if background is not None else np.zeros((0, 0))
     auc, p = rank_test(stats["z"], z_bg)

@@ -48,7 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--exploratory-fdr", type=float, default=0.05, help="exploratory rows kept in --out"
     )
-    parser.add_argument("--parquet", help="every row (default: OUT with .parquet)")
+    parser.add_argument(
+        "--parquet", help="also write every tested row (millions for GO) to this Parquet file"
+    )
     parser.add_argument("--set-level", help="set-level TSV (default: OUT with .set_level.tsv)")
     parser.add_argument("--meta", help="JSON details (default: OUT with .meta.json)")
 
@@ -101,17 +103,19 @@ def run(args: argparse.Namespace) -> int:
         min_size=args.min_size,
         max_size=args.max_size,
         exploratory_fdr=args.exploratory_fdr,
+        every_row=bool(args.parquet),
     )
     write_tsv(result.readable, out)
-    write_parquet(result.table, Path(args.parquet or out.with_suffix(".parquet")))
+    if args.parquet:
+        write_parquet(result.table, Path(args.parquet))
     write_tsv(result.set_level, Path(args.set_level or out.with_suffix(".set_level.tsv")))
     write_json(result.meta, Path(args.meta or out.with_suffix(".meta.json")))
     log.info(
-        "%s: %d rows (%d readable) -> %s",
+        "%s: %d readable rows -> %s%s",
         library.name,
-        len(result.table),
         len(result.readable),
         out,
+        f"; every tested row ({len(result.table)}) -> {args.parquet}" if args.parquet else "",
     )
     return 0
 

@@ -41,8 +41,11 @@ def run_table(
     genes: np.ndarray,
     universe_size: int,
     library: str,
+    readable_fdr: float | None = None,
 ) -> pd.DataFrame:
-    """Every (miRNA, set) row; themed first, then by p-value, miRNA and set name."""
+    """Every (miRNA, set) row; themed first, then by p-value, miRNA and set name. With
+    ``readable_fdr``, only the rows :func:`readable` keeps, in the same order (the FDRs are
+    still over every row; millions of rows for GO are never built)."""
     R, K = len(mirnas), len(set_names)
     set_theme = np.asarray([theme_of.get(n, "") for n in set_names], dtype=object)
     themed_set = set_theme != ""
@@ -50,8 +53,12 @@ def run_table(
     k = np.tile(np.arange(K), R)
     p = np.asarray(stats["pvalue"], dtype=np.float64).ravel()
     fdr = fdr_by_hypothesis(p, themed_set[k])
-    order = np.lexsort((k, r, p, ~themed_set[k]))
+    rows = np.arange(R * K)
+    if readable_fdr is not None:
+        rows = np.flatnonzero(themed_set[k] | (fdr <= readable_fdr))
+    order = rows[np.lexsort((k[rows], r[rows], p[rows], ~themed_set[k[rows]]))]
     r, k = r[order], k[order]
+    n = len(order)
 
     # Repeated strings as categoricals: millions of rows for GO libraries.
     cols = {
@@ -61,10 +68,10 @@ def run_table(
         "theme": _categorical(set_theme, k),
         "hypothesis": _categorical(np.where(themed_set, "themed", "exploratory"), k),
         "set_size": np.asarray(set_sizes, dtype=np.int64)[k],
-        "universe_size": np.full(R * K, universe_size, dtype=np.int64),
+        "universe_size": np.full(n, universe_size, dtype=np.int64),
         "fdr": fdr[order],
         "genes": np.asarray(genes, dtype=object)[order],
-        "library": pd.Categorical.from_codes(np.zeros(R * K, dtype=np.int8), [library]),
+        "library": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [library]),
     }
     for c in ("overlap", "expected", "odds_ratio", "pvalue", "pvalue_hypergeom"):
         cols[c] = np.asarray(stats[c]).ravel()[order]

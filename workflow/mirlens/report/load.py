@@ -78,7 +78,7 @@ SET_LEVEL_COLS = list(contracts.ENRICHMENT_SET_LEVEL)
 COMBINED_SCOPES = ("genes_union", "pathways_union", "weighted")
 FILES = {  # what -> path relative to results/, for the report's "files" section
     "evidence": "evidence.tsv",
-    "enrichment": "enrichment/<library>.tsv, .parquet (every tested row), .set_level.tsv",
+    "enrichment": "enrichment/<library>.tsv, .set_level.tsv",
     "mentions": "mentions.tsv",
     "mirnas": "mirnas.tsv",
     "targets": "targets/consensus.tsv, targets/<source>.tsv",
