@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from mirlens.io import read_parquets, write_parquet
 from mirlens.report.data import RESOLVED, by_group, mention_table, pick_docs, quote
 from mirlens.report.fmt import precursor
 
@@ -104,13 +105,9 @@ def from_table(table: Any) -> Quotes:
 
 
 def write_quotes(mentions: pd.DataFrame, path: str | Path) -> None:
-    from mirlens.io import write_parquet
-
     write_parquet(to_frame(shard_quotes(mentions)), path)
 
 
 def read_quotes(paths: Iterable[str | Path]) -> Quotes:
     """The per-shard summaries (``<shard>.quotes.parquet``) merged."""
-    from mirlens.io import read_parquets
-
     return from_table(read_parquets(paths, COLUMNS, what="quote summary"))
