@@ -253,6 +253,35 @@ def test_set_level_is_mann_whitney_of_z(targetscan, hallmark, real_run):
     assert np.isnan(p).all()
 
 
+def test_rank_test_equals_scipy_with_many_ties():
+    rng = np.random.default_rng(5)
+    z_lit, z_bg = rng.integers(0, 4, (30, 6)) / 2.0, rng.integers(0, 4, (400, 6)) / 2.0
+    z_bg[:, 5] = 1.0  # one column tied throughout the background
+    auc, p = rank_test(z_lit, z_bg)
+    for k in range(6):
+        ref = stats.mannwhitneyu(
+            z_lit[:, k], z_bg[:, k], alternative="greater", method="asymptotic"
+        )
+        assert p[k] == pytest.approx(ref.pvalue, rel=1e-9)
+        assert auc[k] == pytest.approx(ref.statistic / (30 * 400), rel=1e-12)
+
+
+def test_overlap_genes_of_chosen_cells_equal_those_of_every_cell():
+    from scipy import sparse
+
+    from mirlens.enrichment.matrices import overlap_genes
+
+    rng = np.random.default_rng(3)
+    T = sparse.csr_array((rng.random((7, 40)) < 0.3).astype(float))
+    S = sparse.csc_array((rng.random((40, 9)) < 0.25).astype(float))
+    display = np.asarray([f"G{i}" for i in range(40)], dtype=object)
+    every = overlap_genes(T, S, display)
+    assert every.shape == (63,) and (every != "").any() and (every == "").any()
+    cells = np.asarray([62, 0, 17, 17, 40, 5])  # any order, repeats, empty overlaps
+    assert list(overlap_genes(T, S, display, cells)) == list(every[cells])
+    assert list(overlap_genes(T, S, display, np.zeros(0, dtype=np.int64))) == []
+
+
 def test_genes_union_left_out_when_it_covers_half_the_universe(targetscan, hallmark):
     many = sorted(targetscan["mirna"].unique())[:120]
     res = enrich(targetscan[targetscan["mirna"].isin(many)], hallmark, background=targetscan)

@@ -107,11 +107,11 @@ def enrich(
             len(mirnas),
             len(ctx.sets.names),
         )
-        empty = run_table([], [], [], np.zeros(0), {}, _empty_stats(), np.zeros(0), 0, "")
+        empty = run_table([], [], [], np.zeros(0), {}, _empty_stats(), _no_genes, 0, "")
         return EnrichmentResult(empty, empty, set_level_table([], {}, *_no_test(), None), meta)
     stats = run_statistics(ctx, mirnas, T_run, store, meta)
     ids = _mirbase_ids(targets)
-    genes = overlap_genes(T_run, ctx.sets.matrix, np.asarray(ctx.universe.display, dtype=object))
+    display = np.asarray(ctx.universe.display, dtype=object)
     table = run_table(
         mirnas,
         [ids.get(m, "") for m in mirnas],
@@ -119,7 +119,7 @@ def enrich(
         ctx.sets.sizes,
         theme_of,
         stats,
-        genes,
+        lambda cells: overlap_genes(T_run, ctx.sets.matrix, display, cells),
         ctx.universe.size,
         library.name,
         readable_fdr=None if every_row else exploratory_fdr,
@@ -146,6 +146,10 @@ def _empty_stats() -> dict:
             "z",
         )
     }
+
+
+def _no_genes(cells: np.ndarray) -> np.ndarray:
+    return np.full(len(cells), "", dtype=object)
 
 
 def _no_test() -> tuple:

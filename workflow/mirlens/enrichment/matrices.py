@@ -139,8 +139,14 @@ def target_matrix(pairs: pd.DataFrame, universe: Universe) -> tuple[list[str], s
     return mirnas, mat
 
 
-def overlap_genes(T: sparse.csr_array, S: sparse.csc_array, display: np.ndarray) -> np.ndarray:
-    """(R*K,) object array: for row r of T and set k, the ';'-joined genes in both.
+def overlap_genes(
+    T: sparse.csr_array,
+    S: sparse.csc_array,
+    display: np.ndarray,
+    cells: np.ndarray | None = None,
+) -> np.ndarray:
+    """(R*K,) object array: for row r of T and set k, the ';'-joined genes in both; with
+    ``cells`` (flat indices r*K+k), only those cells, in their order.
 
     Vectorised over every (row, gene, set) triple: each target gene of a row is repeated
     once per set that holds it, triples are sorted by (row, set, gene) and the names
@@ -148,7 +154,7 @@ def overlap_genes(T: sparse.csr_array, S: sparse.csc_array, display: np.ndarray)
     """
     R, K = T.shape[0], S.shape[1]
     display = np.asarray(display, dtype=object)
-    out = np.full(R * K, "", dtype=object)
+    out = np.full(R * K if cells is None else len(cells), "", dtype=object)
     T = sparse.csr_array(T)
     T.sort_indices()
     S_csr = sparse.csr_array(S)
@@ -164,6 +170,11 @@ def overlap_genes(T: sparse.csr_array, S: sparse.csc_array, display: np.ndarray)
     first = np.repeat(S_csr.indptr[genes] - (np.cumsum(lengths) - lengths), lengths)
     set_rep = S_csr.indices[np.arange(total) + first]
     key = row_rep.astype(np.int64) * K + set_rep
+    if cells is not None:  # a run writes a few thousand of millions of cells (GO)
+        keep = np.isin(key, cells)
+        key, gene_rep = key[keep], gene_rep[keep]
+        if key.size == 0:
+            return out
     G = display.size
     if R * K * G < 2**62:  # (row, set, gene) fits one int64: one argsort, not a lexsort
         order = np.argsort(key * G + gene_rep)
@@ -174,7 +185,13 @@ def overlap_genes(T: sparse.csr_array, S: sparse.csc_array, display: np.ndarray)
     # Each group's first name bare, the others with a leading ';': reduceat joins them.
     labels = (";" + display)[gene_rep]
     labels[starts] = display[gene_rep[starts]]
-    out[key[starts]] = np.add.reduceat(labels, starts)
+    joined = np.add.reduceat(labels, starts)
+    if cells is None:
+        out[key[starts]] = joined
+    else:
+        at = np.searchsorted(key[starts], cells)
+        hit = (at < starts.size) & (key[starts][np.minimum(at, starts.size - 1)] == cells)
+        out[hit] = joined[at[hit]]
     return out
 
 

@@ -8,6 +8,8 @@ keeps exploratory rows only when that FDR passes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -38,14 +40,15 @@ def run_table(
     set_sizes: np.ndarray,
     theme_of: dict[str, str],
     stats: dict[str, np.ndarray],
-    genes: np.ndarray,
+    genes: Callable[[np.ndarray], np.ndarray],
     universe_size: int,
     library: str,
     readable_fdr: float | None = None,
 ) -> pd.DataFrame:
     """Every (miRNA, set) row; themed first, then by p-value, miRNA and set name. With
     ``readable_fdr``, only the rows :func:`readable` keeps, in the same order (the FDRs are
-    still over every row; millions of rows for GO are never built)."""
+    still over every row; millions of rows for GO are never built). ``genes(cells)``: the
+    overlap genes of flat cells r*K+k, asked for the built rows only."""
     R, K = len(mirnas), len(set_names)
     set_theme = np.asarray([theme_of.get(n, "") for n in set_names], dtype=object)
     themed_set = set_theme != ""
@@ -70,7 +73,7 @@ def run_table(
         "set_size": np.asarray(set_sizes, dtype=np.int64)[k],
         "universe_size": np.full(n, universe_size, dtype=np.int64),
         "fdr": fdr[order],
-        "genes": np.asarray(genes, dtype=object)[order],
+        "genes": np.asarray(genes(order), dtype=object),
         "library": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [library]),
     }
     for c in ("overlap", "expected", "odds_ratio", "pvalue", "pvalue_hypergeom"):
