@@ -150,3 +150,26 @@ def test_new_papers_naming_known_mirnas_rerun_no_target_or_enrichment_job(
         (scratch / "docs" / name).write_bytes((grow / "docs" / name).read_bytes())
     snakemake(scratch)
     assert digests(grow / "results") == digests(scratch / "results")
+
+
+def test_consensus_combines_the_run_tables_only_with_a_run_only_source(
+    tmp_path_factory, mirror_url, shared_resources
+):
+    """With the per-release sources alone the run's consensus is selected from the
+    background (no per-source table before it); with the literature's claims as a source
+    it combines the run's per-source tables."""
+    work = workspace(tmp_path_factory, "sources", shared_resources)
+    (work / "docs").mkdir()
+    (work / "docs/a.txt").write_text("miR-200c represses ZEB1.\n")
+    cfg = yaml.safe_load((write_config(work, mirror_url, ["docs"])).read_text())
+    for use, reads in ((cfg["targets"]["use"], "background.parquet"), (
+        [*cfg["targets"]["use"], "literature"], "results/targets/literature.tsv"
+    )):  # fmt: skip
+        targets = dict(cfg["targets"], use=use)
+        write_config(work, mirror_url, ["docs"], targets=targets)
+        dry = snakemake(work, "-n", "-p", "results/targets/consensus.tsv").stdout
+        job = dry[dry.index("rule consensus:") :].split("\n\n")[0]
+        inputs = next(line for line in job.splitlines() if line.strip().startswith("input:"))
+        assert reads in inputs and ("targets/mirdb.tsv" in inputs) == (
+            reads != "background.parquet"
+        )

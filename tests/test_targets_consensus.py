@@ -153,3 +153,37 @@ def test_cli_errors(tmp_path) -> None:
     assert _run(tmp_path, runs, alls[:2], "any", 1) == 1  # sources differ
     assert _run(tmp_path, runs, alls, "any", 4) == 1  # K > sources
     assert not (tmp_path / "consensus.tsv").exists()
+
+
+@pytest.mark.parametrize("mode,k", [("any", 1), ("any", 2), ("predicted", 1), ("both", 1)])
+def test_cli_selection_from_the_background_equals_combining_the_run(tmp_path, mode, k) -> None:
+    """The workflow selects the run's consensus from the per-release background: the same
+    bytes as combining the run's per-source tables, for any run (none, some, all miRNAs)."""
+    for run in (set(), {"M1"}, {"M2"}, {"M1", "M2"}):
+        tmp = tmp_path / f"{mode}{k}{''.join(sorted(run))}"
+        tmp.mkdir()
+        runs, alls = _write_inputs(tmp, run)
+        assert _run(tmp, runs, alls, mode, k) == 0
+        (tmp / "mirnas.tsv").write_text("mirbase_id\tname\n" + "".join(f"{m}\tx\n" for m in run))
+        args = ["consensus", "--background", str(tmp / "background.parquet")]
+        args += ["--mirnas", str(tmp / "mirnas.tsv"), "--min-sources", str(k), "--mode", mode]
+        args += ["--out", str(tmp / "selected.tsv"), "--stats", str(tmp / "selected.json")]
+        assert main(args) == 0
+        assert (tmp / "selected.tsv").read_bytes() == (tmp / "consensus.tsv").read_bytes()
+        combined = json.loads((tmp / "consensus.json").read_text())
+        selected = json.loads((tmp / "selected.json").read_text())
+        for key in ("pairs", "mirnas", "genes", "pairs_by_n_sources", "mode", "min_sources"):
+            assert selected[key] == combined[key], key
+        if run:
+            assert selected["counted_sources"] == combined["counted_sources"]
+
+
+def test_cli_selection_needs_the_run_mirnas_and_a_readable_background(tmp_path) -> None:
+    runs, alls = _write_inputs(tmp_path, {"M1"})
+    assert _run(tmp_path, runs, alls, "any", 1) == 0
+    out = ["--out", str(tmp_path / "s.tsv"), "--stats", str(tmp_path / "s.json")]
+    assert main(["consensus", "--background", str(tmp_path / "background.parquet"), *out]) == 1
+    (tmp_path / "m.tsv").write_text("mirbase_id\nM1\n")
+    bad = ["consensus", "--background", str(tmp_path / "universe.txt"), "--mirnas"]
+    assert main([*bad, str(tmp_path / "m.tsv"), *out]) == 1
+    assert not (tmp_path / "s.tsv").exists()

@@ -220,7 +220,9 @@ def library_raw(wildcards):
 
 # Per-release stores: the background consensus and every background miRNA's statistics
 # depend only on the inputs hashed into their keys, never on the literature.
-BG_SOURCES = [s for s in SOURCES if s != "encori"]  # ENCORI is per miRNA: run-only
+# ENCORI is asked per miRNA and the literature's claims are the run's own: run-only sources
+RUN_ONLY_SOURCES = ("encori", "literature")
+BG_SOURCES = [s for s in SOURCES if s not in RUN_ONLY_SOURCES]
 BG_KEY = store_key(
     {
         "species": config["species"],
@@ -230,6 +232,29 @@ BG_KEY = store_key(
     }
 )
 BG_DIR = f"resources/store/background/{BG_KEY}"
+
+
+# The run's consensus is a selection of the per-release background (every miRNA's
+# consensus under the same sources, thresholds and rule) unless a run-only source is used:
+# then it combines the run's per-source tables.
+CONSENSUS_FROM_BACKGROUND = not set(SOURCES) & set(RUN_ONLY_SOURCES)
+
+
+def consensus_inputs(wildcards):
+    if CONSENSUS_FROM_BACKGROUND:
+        return {"background": f"{BG_DIR}/background.parquet", "mirnas": MIRNA_SET}
+    return {
+        "targets": expand("results/targets/{source}.tsv", source=SOURCES),
+        # Not read: Snakemake re-checks only the direct dependents of a checkpoint, so jobs
+        # that depend on the miRNA set alone name it to be skipped when it did not change.
+        "mirna_set": MIRNA_SET,
+    }
+
+
+def consensus_args(wildcards, input):
+    if CONSENSUS_FROM_BACKGROUND:
+        return f"--background {shlex.quote(input.background)} --mirnas {shlex.quote(input.mirnas)}"
+    return "--inputs " + " ".join(shlex.quote(t) for t in input.targets)
 
 
 def enrichment_store(wildcards):

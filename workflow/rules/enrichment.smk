@@ -103,7 +103,7 @@ rule enrich_store:
 rule enrich:
     input:
         targets="results/targets/consensus.tsv",
-        mirna_set=MIRNA_SET,  # not read: see rule consensus
+        mirna_set=MIRNA_SET,  # not read: see consensus_inputs
         background=rules.background.output.background,
         universe=rules.background.output.universe,
         store=enrichment_store,

@@ -56,10 +56,7 @@ rule targets_select:
 
 rule consensus:
     input:
-        targets=expand("results/targets/{source}.tsv", source=SOURCES),
-        # Not read: Snakemake re-checks only the direct dependents of a checkpoint, so jobs
-        # that depend on the miRNA set alone name it to be skipped when it did not change.
-        mirna_set=MIRNA_SET,
+        unpack(consensus_inputs),
     output:
         consensus=report(
             "results/targets/consensus.tsv",
@@ -68,6 +65,7 @@ rule consensus:
         ),
         stats="results/targets/consensus.stats.json",
     params:
+        inputs=consensus_args,
         min_sources=config["targets"]["consensus"]["min_sources"],
         mode=config["targets"]["consensus"]["mode"],
     log:
@@ -75,6 +73,6 @@ rule consensus:
     conda:
         "../envs/mirlens.yaml"
     shell:
-        "python -m mirlens consensus --inputs {input.targets:q}"
+        "python -m mirlens consensus {params.inputs}"
         " --min-sources {params.min_sources} --mode {params.mode}"
         " --out {output.consensus:q} --stats {output.stats:q} > {log:q} 2>&1"

@@ -40,6 +40,19 @@ def background_pairs(stores: list[str], thresholds: dict, mode: str, k: int) -> 
     return combine(pd.concat(frames.values(), ignore_index=True), counted, mode, k)
 
 
+def select(path: str, mirnas: list[str]) -> pd.DataFrame:
+    """The rows of ``mirnas`` (MIMATs): what ``consensus`` gives on the run's per-source
+    tables, in the same order (both are sorted by miRNA and gene), without reading them."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path, filters=[("mirbase_id", "in", mirnas or [""])])
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise MirlensError(f"{path}: not a readable background table ({exc})") from None
+    return table.to_pandas()
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stores", required=True, nargs="+", help="targets-parse stores")
     parser.add_argument(

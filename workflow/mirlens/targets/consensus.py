@@ -16,6 +16,10 @@ thresholds); ``n_predicted``/``n_validated`` split it. The same rule over ALL mi
 genes that are a consensus target of at least one miRNA, i.e. the genes that *could* be
 targets with these sources and filters. ENCORI only has the run's miRNAs, so with ENCORI
 the background and universe are limited to them (stated in the stats).
+
+The workflow builds the background once per release (`mirlens background`) and, unless a
+run-only source is used, selects the run's rows from it (``--background``): the same rows
+as combining the run's tables.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ log = logging.getLogger(__name__)
 PathLike = str | os.PathLike
 MODES = ("any", "predicted", "validated", "both")
 LONG_COLUMNS = KEY_COLUMNS + ["source", "score", "evidence"]
+RUN_ONLY_SOURCES = ("encori", "literature")  # never in a per-release store
 
 
 def source_kind(source: str) -> str:
@@ -199,7 +204,14 @@ def _load(paths: list[PathLike]) -> dict[str, pd.DataFrame]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--inputs", required=True, nargs="+", help="targets/<source>.tsv files")
+    given = parser.add_mutually_exclusive_group(required=True)
+    given.add_argument("--inputs", nargs="+", help="targets/<source>.tsv files")
+    given.add_argument(
+        "--background",
+        help="the per-release background.parquet (`mirlens background`): the run's rows are "
+        "selected from it (same rows as combining the run's per-source tables), with --mirnas",
+    )
+    parser.add_argument("--mirnas", help="the run's miRNAs (mirnas.fa or mirnas.tsv)")
     parser.add_argument(
         "--all-inputs",
         nargs="+",
@@ -220,6 +232,42 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    cons, stats = _selected(args) if args.background else _combined(args)
+    write_json(stats, args.stats)
+    log.info("consensus (%s, k=%d): %d pairs", args.mode, args.min_sources, len(cons))
+    return 0
+
+
+def _pair_stats(cons: pd.DataFrame) -> dict:
+    return {
+        "pairs": len(cons),
+        "mirnas": int(cons["mirbase_id"].nunique()),
+        "genes": int(cons["gene_symbol"].nunique()),
+        "pairs_by_n_sources": _histogram(cons),
+    }
+
+
+def _histogram(df: pd.DataFrame) -> dict:
+    return {str(int(k)): int(v) for k, v in df["n_sources"].value_counts().sort_index().items()}
+
+
+def _selected(args: argparse.Namespace) -> tuple[pd.DataFrame, dict]:
+    """The run's rows of the per-release background; each source's own counts are in its
+    ``targets/<source>.stats.json``."""
+    from mirlens.targets.background import select
+    from mirlens.targets.select import read_run_mirnas
+
+    if not args.mirnas:
+        raise MirlensError("--background needs --mirnas (the run's miRNAs)")
+    cons = select(args.background, read_run_mirnas(args.mirnas))
+    write_tsv(cons, args.out)
+    counted = sorted(c.removeprefix("score_") for c in cons.columns if c.startswith("score_"))
+    stats = {"mode": args.mode, "min_sources": args.min_sources, "counted_sources": counted}
+    stats["selected_from"] = "the per-release background (same sources, thresholds and rule)"
+    return cons, stats | _pair_stats(cons)
+
+
+def _combined(args: argparse.Namespace) -> tuple[pd.DataFrame, dict]:
     run_frames = _load(args.inputs)
     with_background = bool(args.all_inputs)
     if with_background and not (args.background_out and args.universe_out):
@@ -234,62 +282,39 @@ def run(args: argparse.Namespace) -> int:
     cons = combine(
         pd.concat(run_frames.values(), ignore_index=True), counted, args.mode, args.min_sources
     )
-    back = (  # without --all-inputs the background rows are the run's: combined once
-        combine(
-            pd.concat(all_frames.values(), ignore_index=True), counted, args.mode, args.min_sources
-        )
-        if with_background
-        else cons
-    )
-    universe = sorted(set(back["gene_symbol"]))
-    write_tsv(cons, args.out)
+    back = None  # built per release (`mirlens background`) unless --all-inputs asks
     if with_background:
-        write_parquet(back, args.background_out)
-        with atomic_open(args.universe_out) as fh:
-            fh.writelines(g + "\n" for g in universe)
-
-    def hist(df: pd.DataFrame) -> dict:
-        return {str(int(k)): int(v) for k, v in df["n_sources"].value_counts().sort_index().items()}
-
+        every = pd.concat(all_frames.values(), ignore_index=True)
+        back = combine(every, counted, args.mode, args.min_sources)
+    write_tsv(cons, args.out)
     stats = {
         "mode": args.mode,
         "min_sources": args.min_sources,
         "sources": sources,
         "counted_sources": counted,
         "ignored_sources": [s for s in sources if s not in counted],
-        "run_only_sources": [s for s in counted if s == "encori"],
-        "per_source": {
-            s: {
-                "run_pairs": len(run_frames[s]),
-                "run_mirnas": int(run_frames[s]["mirbase_id"].nunique()),
-                "run_genes": int(run_frames[s]["gene_symbol"].nunique()),
-                "all_pairs": len(all_frames[s]),
-                "all_mirnas": int(all_frames[s]["mirbase_id"].nunique()),
-                "all_genes": int(all_frames[s]["gene_symbol"].nunique()),
-            }
-            for s in sources
-        },
-        "pairs": len(cons),
-        "mirnas": int(cons["mirbase_id"].nunique()),
-        "genes": int(cons["gene_symbol"].nunique()),
-        "pairs_by_n_sources": hist(cons),
-        "background_pairs": len(back),
-        "background_mirnas": int(back["mirbase_id"].nunique()),
-        "background_pairs_by_n_sources": hist(back),
-        "universe_size": len(universe),
+        "run_only_sources": [s for s in counted if s in RUN_ONLY_SOURCES],
+        "per_source": {s: _counts(run_frames[s], "run") for s in sources},
+    } | _pair_stats(cons)
+    if back is not None:
+        for s in sources:
+            stats["per_source"][s] |= _counts(all_frames[s], "all")
+        universe = sorted(set(back["gene_symbol"]))
+        write_parquet(back, args.background_out)
+        with atomic_open(args.universe_out) as fh:
+            fh.writelines(g + "\n" for g in universe)
+        stats |= {
+            "background_pairs": len(back),
+            "background_mirnas": int(back["mirbase_id"].nunique()),
+            "background_pairs_by_n_sources": _histogram(back),
+            "universe_size": len(universe),
+        }
+    return cons, stats
+
+
+def _counts(df: pd.DataFrame, prefix: str) -> dict:
+    return {
+        f"{prefix}_pairs": len(df),
+        f"{prefix}_mirnas": int(df["mirbase_id"].nunique()),
+        f"{prefix}_genes": int(df["gene_symbol"].nunique()),
     }
-    if not with_background:  # the background is built per release (`mirlens background`)
-        for key in ("background_pairs", "background_mirnas", "background_pairs_by_n_sources"):
-            stats.pop(key)
-        stats.pop("universe_size")
-        for per in stats["per_source"].values():
-            for key in ("all_pairs", "all_mirnas", "all_genes"):
-                per.pop(key)
-    write_json(stats, args.stats)
-    log.info(
-        "consensus (%s, k=%d): %d pairs",
-        args.mode,
-        args.min_sources,
-        len(cons),
-    )
-    return 0
