@@ -101,6 +101,12 @@ def test_theme_context_file_gives_the_same_themes_and_genes(tmp_path):
     assert load_themes(out).hits("IL6 rose") == ["immune"]  # extraction reads it the same way
     with pytest.raises(MirlensError, match="not a theme-context file"):
         load_context(tmp_path / "themes.json")
+    # a theme naming a set its library lacks stops here, before extraction uses the genes
+    wrong = dict(THEMES, EMT=dict(THEMES["EMT"], hall=["H_EMTT"]))
+    (tmp_path / "wrong.json").write_text(json.dumps(wrong))
+    args = ["theme-context", "--themes", str(tmp_path / "wrong.json"), "--gmt", *gmts]
+    assert main([*args, "--out", str(tmp_path / "wrong_context.json")]) == 1
+    assert not (tmp_path / "wrong_context.json").exists()
 
 
 def test_mentions_themes_column_counts_as_matching_the_sentences(themes):

@@ -155,7 +155,7 @@ def check_theme_sets(config: dict[str, Any], library_files: dict[str, str]) -> N
     """Theme gene-set names missing from a library file that is already on disk.
 
     ``library_files`` maps library name -> local file (downloaded and verified, or a
-    ``path``); a library not yet downloaded is checked by the ``genesets`` job instead.
+    ``path``); a library not yet downloaded is checked by the ``theme_context`` job instead.
     """
     problems = []
     for lib, path in sorted(library_files.items()):

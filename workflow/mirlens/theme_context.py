@@ -54,11 +54,16 @@ def context_document(themes_data: Mapping, library_sets: LibrarySets) -> dict:
 
 def context_from_files(themes: str | Path, gmt: list[str]) -> dict:
     """The theme-context document of THEMES.json and ``LIB=GMT`` libraries."""
-    from mirlens.genesets import read_gmt
+    from mirlens.genesets import check_themes, read_gmt, validate_themes
 
     gmts = named_paths(gmt, "--gmt")
     library_sets = {lib: read_gmt(path, name=lib).sets for lib, path in gmts.items()}
-    return context_document(json.loads(Path(themes).read_text(encoding="utf-8")), library_sets)
+    data = json.loads(Path(themes).read_text(encoding="utf-8"))
+    # the first run's check (the config check at start-up needs the libraries on disk):
+    # before extraction, which matches sentences with these genes
+    for lib, sets in library_sets.items():
+        check_themes(validate_themes(data), lib, sets)
+    return context_document(data, library_sets)
 
 
 def themes_and_genes(doc: Mapping) -> tuple[Themes, dict[str, set[str]]]:

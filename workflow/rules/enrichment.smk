@@ -11,10 +11,11 @@ rule themes:
         "../scripts/dump_json.py"
 
 
+# Per release: the normalised library does not depend on the run (the themes are checked
+# by theme_context), so projects sharing resources/ do not rewrite it for each other.
 rule genesets:
     input:
         raw=library_raw,
-        themes="results/enrichment/themes.json",
     output:
         "resources/genesets/{library}.gmt",
     params:
@@ -25,7 +26,7 @@ rule genesets:
         "../envs/mirlens.yaml"
     shell:
         "python -m mirlens genesets --input {input.raw:q} --format {params.format}"
-        " --name {wildcards.library} --themes {input.themes:q} --out {output:q} > {log:q} 2>&1"
+        " --name {wildcards.library} --out {output:q} > {log:q} 2>&1"
 
 
 # The themes with their genes, read once from the libraries: extraction matches sentences
