@@ -11,6 +11,9 @@ import hashlib
 import json
 
 STORE_VERSION = 1  # bump when the stored statistics change
+# Target sources never in a per-release store: ENCORI is asked per miRNA, and the
+# literature's claims are the run's own.
+RUN_ONLY_SOURCES = ("encori", "literature")
 
 
 def store_key(inputs: dict) -> str:

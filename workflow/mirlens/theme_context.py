@@ -61,8 +61,9 @@ def context_from_files(themes: str | Path, gmt: list[str]) -> dict:
     data = json.loads(Path(themes).read_text(encoding="utf-8"))
     # the first run's check (the config check at start-up needs the libraries on disk):
     # before extraction, which matches sentences with these genes
+    themes = validate_themes(data)
     for lib, sets in library_sets.items():
-        check_themes(validate_themes(data), lib, sets)
+        check_themes(themes, lib, sets)
     return context_document(data, library_sets)
 
 

@@ -18,7 +18,7 @@ from mirlens import startup  # noqa: E402
 from mirlens.config import check_config, check_paths, check_theme_sets  # noqa: E402
 from mirlens.config import downloads, mirbase_dir, recorded_config  # noqa: E402
 from mirlens.download import MIRROR_ENV, PINS_ENV  # noqa: E402
-from mirlens.store_keys import store_key  # noqa: E402
+from mirlens.store_keys import RUN_ONLY_SOURCES, store_key  # noqa: E402
 from mirlens.errors import MirlensError  # noqa: E402
 from mirlens.literature.readers import list_files  # noqa: E402
 from mirlens.lockfile import pin_conflicts  # noqa: E402
@@ -220,8 +220,6 @@ def library_raw(wildcards):
 
 # Per-release stores: the background consensus and every background miRNA's statistics
 # depend only on the inputs hashed into their keys, never on the literature.
-# ENCORI is asked per miRNA and the literature's claims are the run's own: run-only sources
-RUN_ONLY_SOURCES = ("encori", "literature")
 BG_SOURCES = [s for s in SOURCES if s not in RUN_ONLY_SOURCES]
 BG_KEY = store_key(
     {

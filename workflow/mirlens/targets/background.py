@@ -18,7 +18,7 @@ import pandas as pd
 from mirlens.errors import MirlensError
 from mirlens.io import atomic_open, write_parquet
 from mirlens.targets import write_json
-from mirlens.targets.consensus import MODES, combine, counted_sources
+from mirlens.targets.consensus import MODES, combine, counted_sources, n_sources_histogram
 from mirlens.targets.select import harmonise, threshold_filter
 from mirlens.targets.store import read_store, store_source
 
@@ -75,7 +75,6 @@ def run(args: argparse.Namespace) -> int:
     write_parquet(back, args.out)
     with atomic_open(args.universe_out) as fh:
         fh.writelines(g + "\n" for g in universe)
-    hist = back["n_sources"].value_counts().sort_index()
     write_json(
         {
             "mode": args.mode,
@@ -83,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
             "thresholds": thresholds,
             "background_pairs": len(back),
             "background_mirnas": int(back["mirbase_id"].nunique()),
-            "background_pairs_by_n_sources": {str(int(a)): int(b) for a, b in hist.items()},
+            "background_pairs_by_n_sources": n_sources_histogram(back),
             "universe_size": len(universe),
         },
         args.stats,

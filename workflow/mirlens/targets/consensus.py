@@ -35,13 +35,13 @@ import pyarrow.parquet as pq
 
 from mirlens.errors import MirlensError
 from mirlens.io import atomic_open, read_tsv, write_parquet, write_tsv
+from mirlens.store_keys import RUN_ONLY_SOURCES
 from mirlens.targets import KEY_COLUMNS, PREDICTED_SOURCES, VALIDATED_SOURCES, write_json
 
 log = logging.getLogger(__name__)
 PathLike = str | os.PathLike
 MODES = ("any", "predicted", "validated", "both")
 LONG_COLUMNS = KEY_COLUMNS + ["source", "score", "evidence"]
-RUN_ONLY_SOURCES = ("encori", "literature")  # never in a per-release store
 
 
 def source_kind(source: str) -> str:
@@ -233,6 +233,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     cons, stats = _selected(args) if args.background else _combined(args)
+    write_tsv(cons, args.out)
     write_json(stats, args.stats)
     log.info("consensus (%s, k=%d): %d pairs", args.mode, args.min_sources, len(cons))
     return 0
@@ -243,11 +244,12 @@ def _pair_stats(cons: pd.DataFrame) -> dict:
         "pairs": len(cons),
         "mirnas": int(cons["mirbase_id"].nunique()),
         "genes": int(cons["gene_symbol"].nunique()),
-        "pairs_by_n_sources": _histogram(cons),
+        "pairs_by_n_sources": n_sources_histogram(cons),
     }
 
 
-def _histogram(df: pd.DataFrame) -> dict:
+def n_sources_histogram(df: pd.DataFrame) -> dict:
+    """{n_sources: pairs} with string keys, as the stats files record it."""
     return {str(int(k)): int(v) for k, v in df["n_sources"].value_counts().sort_index().items()}
 
 
@@ -260,7 +262,6 @@ def _selected(args: argparse.Namespace) -> tuple[pd.DataFrame, dict]:
     if not args.mirnas:
         raise MirlensError("--background needs --mirnas (the run's miRNAs)")
     cons = select(args.background, read_run_mirnas(args.mirnas))
-    write_tsv(cons, args.out)
     counted = sorted(c.removeprefix("score_") for c in cons.columns if c.startswith("score_"))
     stats = {"mode": args.mode, "min_sources": args.min_sources, "counted_sources": counted}
     stats["selected_from"] = "the per-release background (same sources, thresholds and rule)"
@@ -286,7 +287,6 @@ def _combined(args: argparse.Namespace) -> tuple[pd.DataFrame, dict]:
     if with_background:
         every = pd.concat(all_frames.values(), ignore_index=True)
         back = combine(every, counted, args.mode, args.min_sources)
-    write_tsv(cons, args.out)
     stats = {
         "mode": args.mode,
         "min_sources": args.min_sources,
@@ -306,7 +306,7 @@ def _combined(args: argparse.Namespace) -> tuple[pd.DataFrame, dict]:
         stats |= {
             "background_pairs": len(back),
             "background_mirnas": int(back["mirbase_id"].nunique()),
-            "background_pairs_by_n_sources": _histogram(back),
+            "background_pairs_by_n_sources": n_sources_histogram(back),
             "universe_size": len(universe),
         }
     return cons, stats
