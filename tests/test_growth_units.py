@@ -110,3 +110,8 @@ def test_per_shard_summaries_merge_to_the_whole():
     row = merged_mirnas.set_index("mirbase_id").loc["MIMAT0000062"]
     assert (row["n_direct"], row["n_family"], row["n_cluster"]) == (20, 20, 20)
     assert row["documents"] == [f"d{i:02d}" for i in range(60)]
+    assert merged_mirnas.set_index("mirbase_id").loc["MIMAT0000076", "documents"] == [
+        f"d{i:02d}" for i in range(60)
+    ]
+    none = merge_mirna_summaries([])
+    assert none.empty and "documents" in none.columns

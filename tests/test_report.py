@@ -40,8 +40,9 @@ def _results(tmp_path: Path, empty: bool = False) -> Path:
 def _build(results: Path, out: Path | None = None, **kwargs) -> tuple[Path, BeautifulSoup]:
     out = out or results / "report"
     build_report(results, out / "index.html", out / "plots", **kwargs)
+    page_only = ("mentions", "cache_dir")
     build_tables(
-        results, out / "tables.xlsx", **{k: v for k, v in kwargs.items() if k != "mentions"}
+        results, out / "tables.xlsx", **{k: v for k, v in kwargs.items() if k not in page_only}
     )
     return out, BeautifulSoup((out / "index.html").read_text(encoding="utf-8"), "lxml")
 
@@ -224,6 +225,16 @@ def test_rerun_is_byte_identical(full, tmp_path: Path) -> None:
     again, _ = _build(results, tmp_path / "again")
     for rel in ("index.html", "tables.xlsx", "plots/heatmap.svg", "plots/network.svg"):
         assert (again / rel).read_bytes() == (out / rel).read_bytes(), rel
+
+
+def test_compiled_template_cache_gives_the_same_page(full, tmp_path: Path) -> None:
+    """The page template compiled once into --cache-dir, then read from there: same bytes."""
+    results, out, _ = full
+    cache = tmp_path / "cache"
+    for i in range(2):
+        again, _ = _build(results, tmp_path / str(i), cache_dir=cache)
+        assert (again / "index.html").read_bytes() == (out / "index.html").read_bytes()
+        assert len(list(cache.glob("*.cache"))) == 1
 
 
 def test_summarised_targets_give_the_same_files(full, tmp_path: Path) -> None:

@@ -31,7 +31,6 @@ import re
 from pathlib import Path
 
 import pandas as pd
-from Bio import SeqIO
 
 from mirlens.errors import MirlensError
 
@@ -47,6 +46,8 @@ def _require(path: PathLike) -> Path:
 
 def _read_fasta(path: PathLike, id_col: str) -> pd.DataFrame:
     """miRBase FASTA headers are ``>name ACCESSION Genus species description``."""
+    from Bio import SeqIO  # here: most jobs load the release from its cache, not FASTA
+
     rows = []
     with open(_require(path), encoding="utf-8") as fh:
         for rec in SeqIO.parse(fh, "fasta"):

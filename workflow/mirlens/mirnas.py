@@ -123,11 +123,15 @@ def merge_mirna_summaries(parts: list[pd.DataFrame]) -> pd.DataFrame:
     """One row per (species, miRNA): documents and mention counts over all shards (a
     document lives in one shard, so per-shard document counts add up)."""
     df = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=MIRNA_SUMMARY)
+    df = df.dropna(subset=["species", "mirbase_id"])  # as groupby would
     df = df.sort_values(["species", "mirbase_id", "doc_id"], kind="stable")
     grouped = df.groupby(["species", "mirbase_id"], sort=True)
-    merged = grouped[[f"n_{v}" for v in VIAS]].sum()
-    merged["documents"] = grouped["doc_id"].agg(list)
-    return merged.reset_index()
+    merged = grouped[[f"n_{v}" for v in VIAS]].sum().reset_index()
+    # rows are sorted by the group keys: each group's documents are one slice of the column
+    docs = df["doc_id"].tolist()
+    ends = grouped.size().cumsum().tolist()
+    merged["documents"] = [docs[a:b] for a, b in zip([0, *ends][:-1], ends, strict=True)]
+    return merged
 
 
 def mirna_table(summary: pd.DataFrame, release: MirbaseRelease) -> pd.DataFrame:

@@ -88,7 +88,8 @@ rule report:
         "python -m mirlens report --results-dir results --out {output.html:q}"
         " --plots-dir {output.plots:q} --provenance {input.provenance:q}"
         " --config {input.config:q} --quotes {input.quotes:q} --top {params.top}"
-        " --alpha {params.alpha} --targets-summary {input.targets:q} > {log:q} 2>&1"
+        " --alpha {params.alpha} --targets-summary {input.targets:q}"
+        " --cache-dir resources/cache/report > {log:q} 2>&1"
 
 
 # The workbook is a job of its own, so that it is written beside the HTML report, not after it.

@@ -11,12 +11,13 @@ forbids it).
 from __future__ import annotations
 
 import argparse
-from collections import Counter
+from collections import Counter, namedtuple
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from jinja2 import Environment, FileSystemLoader
+from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader
 from markupsafe import Markup
 
 from mirlens import __version__
@@ -30,6 +31,9 @@ TEMPLATES = Path(__file__).parent / "templates"
 THEME_ORDER = ("emt", "angiogenesis", "immune")
 # with a targets summary (`report-targets`) the page reads no consensus or enrichment rows
 SUMMARISED = frozenset({"consensus", "enrichment"})
+SET_LEVEL_PAYLOAD = ["library", "gene_set", "theme", "hypothesis", "n_mirnas", "n_background"]
+SET_LEVEL_PAYLOAD += ["pvalue", "fdr", "test"]
+MIRNA_PAYLOAD = ["name", "mirbase_id", "n_documents", "n_mentions", "family", "sequence", "seed"]
 
 
 def order_themes(themes: list[str], config: dict | None) -> list[str]:
@@ -145,7 +149,7 @@ class ReportBuilder:
         out = {}
         for theme, ev in self.ev.items():
             rows = []
-            for r in ev[cols].itertuples(index=False):
+            for r in _tuples(ev, cols):
                 docs = [self.docs(d) for d in split_list(r.theme_documents) if d]
                 rows.append(
                     [_num(r.rank), r.mirna, _num(r.n_documents), _num(r.n_theme_documents), docs]
@@ -166,7 +170,7 @@ class ReportBuilder:
         mirnas = {
             r.name: [precursor(r.name), r.mirbase_id, _num(r.n_documents), _num(r.n_mentions)]
             + [r.family, r.sequence, r.seed]
-            for r in m.itertuples(index=False)
+            for r in _tuples(m, MIRNA_PAYLOAD)
         }
         sl = res.set_level.sort_values(["fdr", "pvalue", "gene_set"], kind="mergesort")
         return {
@@ -181,7 +185,7 @@ class ReportBuilder:
             "sl": [
                 [r.library, r.gene_set, r.theme, r.hypothesis, r.n_mirnas, r.n_background]
                 + [data.sig3(r.pvalue), data.sig3(r.fdr), r.test]
-                for r in sl.itertuples(index=False)
+                for r in _tuples(sl, SET_LEVEL_PAYLOAD)
             ],
             "docs": self.docs.rows,
         }
@@ -197,7 +201,7 @@ class ReportBuilder:
             "n": len(docs),
             "n_ok": int(ok.sum()),
             "n_skipped": int((~ok).sum()),
-            "n_named": len(named & set(docs.loc[ok, "doc_id"])),
+            "n_named": len(named.intersection(docs.loc[ok, "doc_id"].tolist())),
             "reasons": reasons.most_common(10),
             "skipped": skipped.head(50).to_dict("records"),
         }
@@ -244,6 +248,13 @@ class ReportBuilder:
         }
 
 
+def _tuples(df: pd.DataFrame, cols: list[str]) -> Iterator[Any]:
+    """Rows as named tuples, like ``itertuples`` but from whole columns (text columns
+    iterated cell by cell cost more than the rest of the payload)."""
+    row = namedtuple("row", cols)  # noqa: PYI024 - a throwaway row type
+    return map(row._make, zip(*(df[c].tolist() for c in cols), strict=True))
+
+
 def _num(v: Any) -> int | float | None:
     if v is None or v != v or v == "":
         return None
@@ -280,9 +291,16 @@ def flatten(value: Any, prefix: str = "") -> list[tuple[str, str]]:
     return [(prefix, "" if value is None else str(value))]
 
 
-def environment() -> Environment:
+def environment(cache_dir: Path | None = None) -> Environment:
+    """``cache_dir``: keep the compiled template there (Jinja checks it against the source);
+    compiling it costs more than rendering it."""
+    cache = None
+    if cache_dir is not None:
+        Path(cache_dir).mkdir(parents=True, exist_ok=True)
+        cache = FileSystemBytecodeCache(str(cache_dir))
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
+        bytecode_cache=cache,
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -304,6 +322,7 @@ def build_report(
     mentions: list[Path] | None = None,
     targets_summary: Path | None = None,
     quote_files: list[Path] | None = None,
+    cache_dir: Path | None = None,
 ) -> dict:
     """``quote_files``: per-shard summaries (`extract-shard --quotes-out`), read instead of
     any mentions."""
@@ -320,7 +339,7 @@ def build_report(
     builder = ReportBuilder(res, top=top, alpha=alpha, summary=summary)
     ctx = builder.context()
     ctx["data"] = data.pack(builder.payload())
-    html = environment().get_template("report.html.j2").render(**ctx)
+    html = environment(cache_dir).get_template("report.html.j2").render(**ctx)
     with atomic_open(out) as fh:
         fh.write(html)
     if plots_dir is not None:  # a rule output: exists even when there is nothing to plot
@@ -352,6 +371,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         help="targets and gene-set statistics from `report-targets` (default: computed here)",
     )
+    parser.add_argument("--cache-dir", type=Path, help="folder for the compiled page template")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -366,5 +386,6 @@ def run(args: argparse.Namespace) -> int:
         args.mentions,
         args.targets_summary,
         args.quotes,
+        args.cache_dir,
     )
     return 0

@@ -202,15 +202,17 @@ class DocIndex:
     """Documents referenced by the payload, each stored once, addressed by position."""
 
     def __init__(self, documents: pd.DataFrame):
-        cols = [documents[c].tolist() for c in ("doc_id", "title", "year", "pmid", "doi")]
-        self.meta = {r[0]: list(r) for r in zip(*cols, strict=True)}
+        # columns, and a row only for the few documents quoted (not one per document read)
+        self.cols = [documents[c].tolist() for c in ("doc_id", "title", "year", "pmid", "doi")]
+        self.position = dict(zip(self.cols[0], range(len(documents)), strict=True))
         self.rows: list[list] = []
         self.index: dict[str, int] = {}
 
     def __call__(self, doc_id: str) -> int:
         if doc_id not in self.index:
             self.index[doc_id] = len(self.rows)
-            self.rows.append(self.meta.get(doc_id, [doc_id, "", "", "", ""]))
+            i = self.position.get(doc_id)
+            self.rows.append([doc_id, "", "", "", ""] if i is None else [c[i] for c in self.cols])
         return self.index[doc_id]
 
 
