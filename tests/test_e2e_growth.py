@@ -126,8 +126,9 @@ def test_new_papers_naming_known_mirnas_rerun_no_target_or_enrichment_job(
     tmp_path_factory, mirror_url, shared_resources, panc_records
 ):
     """New papers that name only miRNAs already named: their shard, the per-run tables, the
-    evidence, the report and its workbook rerun; target selection, consensus, enrichment and
-    the report's targets summary (the miRNA set did not change) do not, and every table
+    evidence, the report and its workbook rerun; target selection, consensus, enrichment,
+    the evidence's target columns and the report's targets summary (the miRNA set did not
+    change) do not, and every table
     equals a from-scratch run's."""
     first = panc_records[:30]
     again = [dict(r, doc_id=f"again-{r['doc_id']}", pmid="") for r in first[:3]]
@@ -141,6 +142,7 @@ def test_new_papers_naming_known_mirnas_rerun_no_target_or_enrichment_job(
     done = ran(proc)
     assert {"collect", "extract", "claims", "mirnas", "evidence", "report", "tables"} <= done, done
     kept = {"targets_select", "consensus", "enrich", "background", "report_targets"}
+    kept |= {"evidence_targets"}
     assert not done & kept, done
 
     scratch = workspace(tmp_path_factory, "scratch", shared_resources)

@@ -241,3 +241,17 @@ def test_cli_writes_the_contract_table(tmp_path):
     assert top["set_level_pvalue"] == "0.02"
     assert main(argv) == 0 and out.read_bytes() == first  # byte-identical rerun
     assert main([*argv[:-1], "hall"]) == 1  # LIB=PATH is required
+
+    # the same table when the miRNA set's columns come from `evidence-targets` (the workflow)
+    part = tmp_path / "theme_targets.parquet"
+    targets_args = argv[argv.index("--consensus") : argv.index("--consensus") + 2]
+    targets_args += argv[argv.index("--enrichment") :]
+    themes_args = argv[argv.index("--themes") : argv.index("--themes") + 2]
+    themes_args += argv[argv.index("--gmt") : argv.index("--gmt") + 3]
+    mirnas_args = ["--mirnas", str(tmp_path / "mirnas.tsv")]
+    write = ["evidence-targets", *mirnas_args, *themes_args, *targets_args, "--out", str(part)]
+    assert main(write) == 0 and part.is_file()
+    split = [a for a in argv if a not in targets_args] + ["--theme-targets", str(part)]
+    assert main(split) == 0 and out.read_bytes() == first
+    with pytest.raises(SystemExit):  # one of the two, not both
+        main([*argv, "--theme-targets", str(part)])

@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "theme-context": ("mirlens.theme_context", "the themes with their genes, from the libraries"),
     "enrich-store": ("mirlens.enrichment.store_cli", "every miRNA's statistics, per release"),
     "enrich": ("mirlens.enrichment", "bias-corrected over-representation, themed FDR"),
+    "evidence-targets": ("mirlens.evidence.theme_targets", "evidence of the miRNA set alone"),
     "evidence": ("mirlens.evidence.cli", "rank the miRNAs of each theme, with their evidence"),
     "report-targets": ("mirlens.report.targets", "the report's targets and gene-set statistics"),
     "report": ("mirlens.report.build", "write the HTML report and its figures"),

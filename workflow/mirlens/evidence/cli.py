@@ -14,10 +14,9 @@ from mirlens.evidence.context import (
     sentences_per_document,
     theme_documents,
 )
-from mirlens.evidence.stats import statistics
 from mirlens.evidence.table import evidence_table
-from mirlens.evidence.targets import predicted_theme_targets, validated_theme_targets
-from mirlens.io import named_paths, read_columns, read_tsv, write_tsv
+from mirlens.evidence.theme_targets import add_target_arguments, from_arguments
+from mirlens.io import read_columns, read_tsv, write_tsv
 from mirlens.themes import Themes
 
 log = logging.getLogger(__name__)
@@ -32,8 +31,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     found.add_argument("--mentions", nargs="+", help="mention tables (Parquet or TSV) instead")
     parser.add_argument("--mirnas", required=True, help="results/mirnas.tsv")
-    parser.add_argument("--consensus", required=True, help="results/targets/consensus.tsv")
-    parser.add_argument("--mirtarbase", help="results/targets/mirtarbase.tsv (validated pairs)")
+    targets = parser.add_mutually_exclusive_group(required=True)
+    targets.add_argument(
+        "--theme-targets",
+        help="`mirlens evidence-targets` Parquet, instead of the target and enrichment tables",
+    )
+    add_target_arguments(parser, targets)
     parser.add_argument(
         "--themes",
         required=True,
@@ -47,8 +50,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="with --mentions: their themes column (extract-shard --themes with the "
         "theme-context file), or match every sentence here (mentions extracted without it)",
     )
-    parser.add_argument("--enrichment", nargs="*", default=[], metavar="LIB=TSV")
-    parser.add_argument("--set-level", nargs="*", default=[], metavar="LIB=TSV")
     parser.add_argument("--species", default="hsa", help="miRBase species code of the rows")
     parser.add_argument("--alpha", type=float, default=0.05, help="themed FDR of 'enriched'")
     parser.add_argument(
@@ -96,19 +97,12 @@ def run(args: argparse.Namespace) -> int:
     mirnas = read_tsv(args.mirnas)
     if "species" in mirnas:
         mirnas = mirnas[mirnas["species"] == args.species]
-    consensus = read_tsv(args.consensus, usecols=["mirbase_id", "gene_symbol", "n_predicted"])
-    mirtarbase = read_tsv(args.mirtarbase) if args.mirtarbase else pd.DataFrame()
-    names_to_ids = dict(zip(mirnas["name"], mirnas["mirbase_id"], strict=True))
-    parts = [
-        theme_documents(theme_context(args, themes)),
-        validated_theme_targets(mirtarbase, genes),
-        predicted_theme_targets(consensus, genes),
-        statistics(
-            named_paths(args.enrichment, "--enrichment"),
-            named_paths(args.set_level, "--set-level"),
-            names_to_ids,
-        ),
-    ]
+    if args.theme_targets:
+        targets = pd.read_parquet(args.theme_targets)
+    else:
+        names_to_ids = dict(zip(mirnas["name"], mirnas["mirbase_id"], strict=True))
+        targets = from_arguments(args, genes, names_to_ids)
+    parts = [theme_documents(theme_context(args, themes)), targets]
     if args.claims:
         from mirlens.targets.literature import claimed_theme_genes
 
