@@ -80,6 +80,25 @@ def load_context(path: str | Path) -> tuple[Themes, dict[str, set[str]]]:
     return themes_and_genes(data)
 
 
+def add_context_arguments(parser: argparse.ArgumentParser) -> None:
+    """--themes and --gmt of the steps that read the themes with their genes."""
+    parser.add_argument(
+        "--themes",
+        required=True,
+        help="theme-context JSON (`mirlens theme-context`), or THEMES.json with --gmt",
+    )
+    parser.add_argument("--gmt", nargs="+", metavar="LIB=GMT", help="libraries, with THEMES.json")
+
+
+def context_inputs(args: argparse.Namespace) -> tuple[Themes, dict[str, set[str]]]:
+    """(themes matching their context genes, theme -> set genes) of
+    :func:`add_context_arguments`: the theme-context file, or built from THEMES.json and the
+    libraries (--gmt)."""
+    if args.gmt:
+        return themes_and_genes(context_from_files(args.themes, args.gmt))
+    return load_context(args.themes)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--themes", required=True, help="THEMES.json (enrichment.themes)")
     parser.add_argument("--gmt", nargs="+", required=True, metavar="LIB=GMT")

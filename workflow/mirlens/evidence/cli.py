@@ -17,6 +17,7 @@ from mirlens.evidence.context import (
 from mirlens.evidence.table import evidence_table
 from mirlens.evidence.theme_targets import add_target_arguments, from_arguments
 from mirlens.io import read_columns, read_tsv, write_tsv
+from mirlens.theme_context import add_context_arguments, context_inputs
 from mirlens.themes import Themes
 
 log = logging.getLogger(__name__)
@@ -37,12 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="`mirlens evidence-targets` Parquet, instead of the target and enrichment tables",
     )
     add_target_arguments(parser, targets)
-    parser.add_argument(
-        "--themes",
-        required=True,
-        help="theme-context JSON (`mirlens theme-context`), or THEMES.json with --gmt",
-    )
-    parser.add_argument("--gmt", nargs="+", metavar="LIB=GMT", help="libraries, with THEMES.json")
+    add_context_arguments(parser)
     parser.add_argument(
         "--sentence-themes",
         choices=["column", "match"],
@@ -59,16 +55,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "fills claimed_theme_genes",
     )
     parser.add_argument("--out", required=True, help="evidence table (TSV) to write")
-
-
-def theme_inputs(args: argparse.Namespace) -> tuple[Themes, dict[str, set[str]]]:
-    """(themes matching their context genes, theme -> set genes): from the theme-context
-    file, or built from THEMES.json and the libraries (--gmt)."""
-    from mirlens.theme_context import context_from_files, load_context, themes_and_genes
-
-    if args.gmt:
-        return themes_and_genes(context_from_files(args.themes, args.gmt))
-    return load_context(args.themes)
 
 
 def theme_context(args: argparse.Namespace, themes: Themes) -> pd.DataFrame:
@@ -93,7 +79,7 @@ def claimed(paths: list[str]) -> pd.DataFrame:
 
 
 def run(args: argparse.Namespace) -> int:
-    themes, genes = theme_inputs(args)
+    themes, genes = context_inputs(args)
     mirnas = read_tsv(args.mirnas)
     if "species" in mirnas:
         mirnas = mirnas[mirnas["species"] == args.species]

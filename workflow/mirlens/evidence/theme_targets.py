@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import logging
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -20,6 +19,7 @@ import pandas as pd
 from mirlens.evidence.stats import statistics
 from mirlens.evidence.targets import predicted_theme_targets, validated_theme_targets
 from mirlens.io import named_paths, read_tsv, write_parquet
+from mirlens.theme_context import add_context_arguments, context_inputs
 
 log = logging.getLogger(__name__)
 KEY = ["mirbase_id", "theme"]
@@ -63,23 +63,17 @@ def add_target_arguments(parser: argparse.ArgumentParser, consensus: Any = None)
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mirnas", required=True, help="the run's miRNAs: FASTA or mirnas.tsv")
-    parser.add_argument(
-        "--themes",
-        required=True,
-        help="theme-context JSON (`mirlens theme-context`), or THEMES.json with --gmt",
-    )
-    parser.add_argument("--gmt", nargs="+", metavar="LIB=GMT", help="libraries, with THEMES.json")
+    add_context_arguments(parser)
     add_target_arguments(parser)
     parser.add_argument("--out", required=True, help="Parquet table to write")
 
 
 def run(args: argparse.Namespace) -> int:
-    from mirlens.evidence.cli import theme_inputs
     from mirlens.targets.select import read_run_names
 
-    _themes, genes = theme_inputs(args)
+    _themes, genes = context_inputs(args)
     names_to_ids = {name: acc for acc, name in read_run_names(args.mirnas).items()}
     table = from_arguments(args, genes, names_to_ids)
-    write_parquet(table, Path(args.out))
+    write_parquet(table, args.out)
     log.info("%d miRNA x theme rows -> %s", len(table), args.out)
     return 0

@@ -31,9 +31,6 @@ TEMPLATES = Path(__file__).parent / "templates"
 THEME_ORDER = ("emt", "angiogenesis", "immune")
 # with a targets summary (`report-targets`) the page reads no consensus or enrichment rows
 SUMMARISED = frozenset({"consensus", "enrichment"})
-SET_LEVEL_PAYLOAD = ["library", "gene_set", "theme", "hypothesis", "n_mirnas", "n_background"]
-SET_LEVEL_PAYLOAD += ["pvalue", "fdr", "test"]
-MIRNA_PAYLOAD = ["name", "mirbase_id", "n_documents", "n_mentions", "family", "sequence", "seed"]
 
 
 def order_themes(themes: list[str], config: dict | None) -> list[str]:
@@ -149,7 +146,7 @@ class ReportBuilder:
         out = {}
         for theme, ev in self.ev.items():
             rows = []
-            for r in _tuples(ev, cols):
+            for r in _tuples(ev[cols]):
                 docs = [self.docs(d) for d in split_list(r.theme_documents) if d]
                 rows.append(
                     [_num(r.rank), r.mirna, _num(r.n_documents), _num(r.n_theme_documents), docs]
@@ -170,7 +167,7 @@ class ReportBuilder:
         mirnas = {
             r.name: [precursor(r.name), r.mirbase_id, _num(r.n_documents), _num(r.n_mentions)]
             + [r.family, r.sequence, r.seed]
-            for r in _tuples(m, MIRNA_PAYLOAD)
+            for r in _tuples(m)
         }
         sl = res.set_level.sort_values(["fdr", "pvalue", "gene_set"], kind="mergesort")
         return {
@@ -185,7 +182,7 @@ class ReportBuilder:
             "sl": [
                 [r.library, r.gene_set, r.theme, r.hypothesis, r.n_mirnas, r.n_background]
                 + [data.sig3(r.pvalue), data.sig3(r.fdr), r.test]
-                for r in _tuples(sl, SET_LEVEL_PAYLOAD)
+                for r in _tuples(sl)
             ],
             "docs": self.docs.rows,
         }
@@ -248,11 +245,11 @@ class ReportBuilder:
         }
 
 
-def _tuples(df: pd.DataFrame, cols: list[str]) -> Iterator[Any]:
-    """Rows as named tuples, like ``itertuples`` but from whole columns (text columns
-    iterated cell by cell cost more than the rest of the payload)."""
-    row = namedtuple("row", cols)  # noqa: PYI024 - a throwaway row type
-    return map(row._make, zip(*(df[c].tolist() for c in cols), strict=True))
+def _tuples(df: pd.DataFrame) -> Iterator[Any]:
+    """``df.itertuples(index=False)``, from whole columns: Arrow-backed text columns read
+    cell by cell cost more than the rest of the payload."""
+    row = namedtuple("row", df.columns, rename=True)  # noqa: PYI024 - a throwaway row type
+    return map(row._make, zip(*(df[c].tolist() for c in df.columns), strict=True))
 
 
 def _num(v: Any) -> int | float | None:
